@@ -1,0 +1,42 @@
+# make test: everything CI runs. make run: the whole local stack. Both install what they need.
+SHELL := /bin/bash
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+CHROMIUM := /usr/bin/chromium
+STAGE ?= dev
+
+.PHONY: venv chromium test run bench model deploy deploy-api deploy-site clean
+
+$(INSTALLED): requirements.txt requirements-dev.txt pyproject.toml
+	python3 -m venv $(VENV)
+	$(PYTHON) -m pip install --quiet --upgrade pip
+	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
+	$(PYTHON) -m pip install --quiet --no-deps -e .
+	touch $@
+
+venv: $(INSTALLED)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
+chromium: $(CHROMIUM)
+
+test: venv chromium
+	$(PYTHON) -m pytest
+
+run: venv
+	$(PYTHON) scripts/run_local.py
+
+bench: venv
+	$(PYTHON) bench/run_all.py
+
+model:
+	python3 -m venv .venv-train
+	.venv-train/bin/python -m pip install --quiet -r requirements-train.txt
+	.venv-train/bin/python scripts/train_model.py
+
+clean:
+	rm -rf $(VENV) .venv-train .pytest_cache .hypothesis tests/artifacts static/config.js

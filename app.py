@@ -1,0 +1,42 @@
+"""Routes and HTTP mapping only; the work happens in chalicelib/."""
+import json
+import os
+
+from chalice import Chalice, CORSConfig, Response
+
+from chalicelib.answers import parse_probabilities, prediction_answer
+from chalicelib.errors import ApiError
+from chalicelib.image_normalizing import normalize_image
+from chalicelib.request_parsing import extract_image_bytes
+from chalicelib.sagemaker_endpoint import invoke_endpoint
+from chalicelib.settings import load_settings
+
+app = Chalice(app_name="is-this-movie-a-thriller")
+app.log.setLevel("INFO")
+app.api.binary_types.extend(["image/webp", "image/bmp"])
+cors = CORSConfig(allow_origin=os.environ.get("CORS_ALLOW_ORIGIN", "*"), max_age=600)
+
+
+@app.route("/health", methods=["GET"], cors=cors)
+def health():
+    return {"status": "ok"}
+
+
+@app.route("/predict", methods=["POST"], cors=cors, content_types=["*/*"])
+def predict():
+    request = app.current_request
+    request_id = (request.context or {}).get("requestId", "-")
+    settings = load_settings()
+    try:
+        image = extract_image_bytes(request.raw_body, request.headers.get("content-type"),
+                                    settings.max_body_bytes)
+        jpeg = normalize_image(image, settings.model_image_max_side, settings.max_image_pixels)
+        answer = prediction_answer(
+            parse_probabilities(invoke_endpoint(settings, jpeg), len(settings.class_labels)), settings)
+    except ApiError as error:
+        log = app.log.error if error.status_code >= 500 else app.log.warning
+        log("request %s: %d %s: %s", request_id, error.status_code, error.code, error.message)
+        return Response(body=json.dumps(error.to_body()), status_code=error.status_code,
+                        headers={"Content-Type": "application/json"})
+    app.log.info("request %s: 200 %s p=%.3f", request_id, answer["label"], answer["probability"])
+    return answer

@@ -1,0 +1,1 @@
+"""Everything the Lambda function needs beyond app.py's routes; shipped to Lambda as is."""

@@ -1,0 +1,83 @@
+"""Turn a /predict request body into the image bytes it carries, or say what is wrong with it."""
+import base64
+import binascii
+import json
+import re
+
+from chalicelib.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+
+JSON_CONTENT_TYPE = "application/json"
+RAW_IMAGE_CONTENT_TYPES = frozenset({
+    "image/jpeg", "image/jpg", "image/png", "image/webp", "image/gif", "image/bmp",
+    "application/octet-stream",
+})
+DATA_URL = re.compile(r"^data:(?P<media_type>[^;,]*)(?P<parameters>(;[^;,]*)*),", re.IGNORECASE)
+WHITESPACE = re.compile(rb"\s+")
+
+
+def media_type(content_type: str | None) -> str:
+    """'Application/JSON; charset=utf-8' -> 'application/json'."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def extract_image_bytes(body: bytes | None, content_type: str | None, max_body_bytes: int) -> bytes:
+    body = body or b""
+    if len(body) > max_body_bytes:
+        raise PayloadTooLargeError(
+            f"request body is {len(body):,} bytes; at most {max_body_bytes:,} bytes are accepted")
+    kind = media_type(content_type)
+    if kind == JSON_CONTENT_TYPE:
+        return image_bytes_from_json(body)
+    if kind in RAW_IMAGE_CONTENT_TYPES:
+        if not body:
+            raise BadRequestError("request body is empty: send the image's bytes")
+        return body
+    raise UnsupportedMediaTypeError(
+        f"Content-Type {content_type or '(none)'!r} is not supported: send application/json "
+        f"{{\"data\": \"<base64>\"}} or the raw image as image/jpeg, image/png, image/webp, image/gif or image/bmp")
+
+
+def image_bytes_from_json(body: bytes) -> bytes:
+    if not body.strip():
+        raise BadRequestError('request body is empty: send {"data": "<base64 image>"}')
+    try:
+        # strict=False accepts the raw line breaks that `base64` puts inside the JSON string.
+        document = json.loads(body.decode("utf-8"), strict=False)
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        raise BadRequestError(f"request body is not valid JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise BadRequestError('request body must be a JSON object like {"data": "<base64 image>"}')
+    if "data" not in document:
+        raise BadRequestError('request body has no "data" field holding the base64 image')
+    data = document["data"]
+    if not isinstance(data, str):
+        raise BadRequestError(f'"data" must be a base64 string, not {json_type_name(data)}')
+    return decode_base64_payload(data)
+
+
+def decode_base64_payload(data: str) -> bytes:
+    """Plain base64, or a data URL of any media type image/* with ;base64."""
+    match = DATA_URL.match(data)
+    if match:
+        if not match["media_type"].lower().startswith("image/"):
+            raise BadRequestError(
+                f"data URL has media type {match['media_type'] or '(none)'!r}; it must be an image")
+        if ";base64" not in match["parameters"].lower():
+            raise BadRequestError("data URL must be base64-encoded (data:image/...;base64,...)")
+        data = data[match.end():]
+    try:
+        encoded = WHITESPACE.sub(b"", data.encode("ascii"))
+    except UnicodeEncodeError:
+        raise BadRequestError('"data" is not valid base64: it holds non-ASCII characters') from None
+    if not encoded:
+        raise BadRequestError('"data" is empty: it must hold the base64-encoded image')
+    try:
+        return base64.b64decode(encoded + b"=" * (-len(encoded) % 4), validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise BadRequestError(f'"data" is not valid base64: {error}') from None
+
+
+def json_type_name(value) -> str:
+    names = {type(None): "null", bool: "a boolean", int: "a number", float: "a number",
+             list: "an array", dict: "an object"}
+    return names.get(type(value), type(value).__name__)

@@ -1,0 +1,43 @@
+"""Configuration from environment variables, which .chalice/config.json sets per stage."""
+import json
+import os
+from dataclasses import dataclass
+
+DEFAULT_CLASS_LABELS = ("not thriller", "thriller/crime")
+
+
+@dataclass(frozen=True)
+class Settings:
+    endpoint_name: str
+    class_labels: tuple[str, ...]
+    thriller_label: str
+    max_body_bytes: int
+    max_image_pixels: int
+    model_image_max_side: int
+    connect_timeout: float
+    read_timeout: float
+    max_attempts: int
+
+    @property
+    def thriller_index(self) -> int:
+        return self.class_labels.index(self.thriller_label)
+
+
+def load_settings(environ=None) -> Settings:
+    """Read on each request: a few dictionary lookups, and tests can change the environment."""
+    environ = os.environ if environ is None else environ
+    labels = tuple(json.loads(environ.get("CLASS_LABELS", json.dumps(DEFAULT_CLASS_LABELS))))
+    thriller_label = environ.get("THRILLER_LABEL", labels[-1])
+    if thriller_label not in labels:
+        raise ValueError(f"THRILLER_LABEL {thriller_label!r} is not one of CLASS_LABELS {labels}")
+    return Settings(
+        endpoint_name=environ.get("SAGEMAKER_ENDPOINT_NAME", ""),
+        class_labels=labels,
+        thriller_label=thriller_label,
+        max_body_bytes=int(environ.get("MAX_BODY_BYTES", 6_000_000)),
+        max_image_pixels=int(environ.get("MAX_IMAGE_PIXELS", 40_000_000)),
+        model_image_max_side=int(environ.get("MODEL_IMAGE_MAX_SIDE", 512)),
+        connect_timeout=float(environ.get("SAGEMAKER_CONNECT_TIMEOUT", 2)),
+        read_timeout=float(environ.get("SAGEMAKER_READ_TIMEOUT", 8)),
+        max_attempts=int(environ.get("SAGEMAKER_MAX_ATTEMPTS", 2)),
+    )

@@ -1,0 +1,1 @@
+"""Command-line tools: local stack, classifier, model training and deployment."""

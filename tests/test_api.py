@@ -1,0 +1,239 @@
+"""POST /predict and GET /health, through chalice.test.Client with the SageMaker call stubbed."""
+import base64
+import io
+import json
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+from botocore.response import StreamingBody
+from botocore.stub import ANY, Stubber
+from chalice.test import Client
+
+from app import app
+from chalicelib.sagemaker_endpoint import sagemaker_client
+from chalicelib.settings import load_settings
+from PIL import Image
+
+from tests.images import encode, png_bomb, poster, poster_jpeg
+
+ENDPOINT_NAME = "is-this-movie-a-thriller-dev"
+CHALICE_CONFIG = json.loads((Path(__file__).parent.parent / ".chalice" / "config.json").read_text())
+DEV_SETTINGS = load_settings({**CHALICE_CONFIG["environment_variables"],
+                              **CHALICE_CONFIG["stages"]["dev"]["environment_variables"]})
+
+
+@pytest.fixture
+def client():
+    with Client(app, stage_name="dev") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def endpoint(client):
+    """The stage's SageMaker client with every call stubbed; fails the test if a stub is left unused."""
+    with Stubber(sagemaker_client(DEV_SETTINGS)) as stubber:
+        yield stubber
+        stubber.assert_no_pending_responses()
+
+
+def answer_with(stubber, payload, expected_body=ANY):
+    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    stubber.add_response(
+        "invoke_endpoint",
+        {"Body": StreamingBody(io.BytesIO(body), len(body)), "ContentType": "application/json"},
+        {"EndpointName": ENDPOINT_NAME, "ContentType": "application/x-image",
+         "Accept": "application/json", "Body": expected_body})
+
+
+def post_json(client, document, content_type="application/json"):
+    body = document if isinstance(document, (str, bytes)) else json.dumps(document)
+    return client.http.post("/predict", headers={"Content-Type": content_type}, body=body)
+
+
+def base64_of(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def test_health_answers_without_calling_sagemaker(client, endpoint):
+    response = client.http.get("/health")
+    assert response.status_code == 200
+    assert response.json_body == {"status": "ok"}
+
+
+def test_a_thriller_answer_has_label_probability_and_the_original_message(client, endpoint):
+    answer_with(endpoint, [0.37, 0.63])
+    response = post_json(client, {"data": base64_of(poster_jpeg())})
+    assert response.status_code == 200
+    assert response.json_body == {
+        "label": "thriller/crime", "is_thriller": True, "probability": 0.63,
+        "probabilities": {"not thriller": 0.37, "thriller/crime": 0.63},
+        "message": "This is a thriller/crime movie! Enjoy!"}
+
+
+def test_a_non_thriller_answer_says_so(client, endpoint):
+    answer_with(endpoint, [0.8, 0.2])
+    body = post_json(client, {"data": base64_of(poster_jpeg())}).json_body
+    assert (body["label"], body["is_thriller"], body["probability"]) == ("not thriller", False, 0.2)
+    assert body["message"] == "This is not a thriller/crime movie! Not sure you will like it..."
+
+
+def test_the_blog_recipe_with_line_wrapped_base64_is_accepted(client, endpoint):
+    answer_with(endpoint, [0.4, 0.6])
+    wrapped = base64.encodebytes(poster_jpeg()).decode()
+    assert "\n" in wrapped
+    response = post_json(client, '{"data": "' + wrapped + '"}\n')
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("media_type", ["image/png", "image/jpeg", "image/webp", "image/gif"])
+def test_a_data_url_of_any_image_type_is_accepted(client, endpoint, media_type):
+    answer_with(endpoint, [0.4, 0.6])
+    data_url = f"data:{media_type};base64,{base64_of(poster_jpeg())}"
+    assert post_json(client, {"data": data_url}).status_code == 200
+
+
+@pytest.mark.parametrize("fmt,content_type", [
+    ("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp"),
+    ("GIF", "image/gif"), ("BMP", "image/bmp")])
+def test_raw_image_bytes_are_accepted(client, endpoint, fmt, content_type):
+    answer_with(endpoint, [0.4, 0.6])
+    response = client.http.post("/predict", headers={"Content-Type": content_type},
+                                body=encode(poster(), fmt))
+    assert response.status_code == 200
+
+
+def test_a_charset_parameter_on_the_json_content_type_is_accepted(client, endpoint):
+    answer_with(endpoint, [0.4, 0.6])
+    response = post_json(client, {"data": base64_of(poster_jpeg())}, "application/json; charset=utf-8")
+    assert response.status_code == 200
+
+
+def test_a_large_poster_is_sent_to_sagemaker_as_a_small_rgb_jpeg(client, endpoint):
+    sent = {}
+
+    def capture(params, **_):
+        sent["body"] = params["Body"]
+
+    endpoint.client.meta.events.register("before-parameter-build.sagemaker-runtime.InvokeEndpoint", capture)
+    answer_with(endpoint, [0.4, 0.6])
+    big_jpeg = encode(poster(1600, 2400), "JPEG", quality=95)
+    assert post_json(client, {"data": base64_of(big_jpeg)}).status_code == 200
+    endpoint.client.meta.events.unregister("before-parameter-build.sagemaker-runtime.InvokeEndpoint", capture)
+    sent_image = Image.open(io.BytesIO(sent["body"]))
+    assert (sent_image.format, sent_image.mode, max(sent_image.size)) == ("JPEG", "RGB", 512)
+    assert len(sent["body"]) < len(big_jpeg) / 10
+
+
+@pytest.mark.parametrize("body,fragment", [
+    ("", "empty"),
+    ("{not json", "not valid JSON"),
+    ("[1, 2]", "JSON object"),
+    ('"just a string"', "JSON object"),
+    ('{"image": "abc"}', 'no "data" field'),
+    ('{"data": null}', "not null"),
+    ('{"data": 42}', "not a number"),
+    ('{"data": ""}', "empty"),
+    ('{"data": "not base64 at all!"}', "not valid base64"),
+    ('{"data": "data:text/plain;base64,aGVsbG8="}', "must be an image"),
+    ('{"data": "aGVsbG8gd29ybGQ="}', "not an image"),
+])
+def test_bad_json_requests_get_400_saying_what_is_wrong(client, endpoint, body, fragment):
+    response = post_json(client, body)
+    assert response.status_code == 400
+    assert response.json_body["error"] == "BadRequest"
+    assert fragment in response.json_body["message"]
+
+
+def test_a_truncated_jpeg_gets_400(client, endpoint):
+    response = post_json(client, {"data": base64_of(poster_jpeg()[:2000])})
+    assert response.status_code == 400
+    assert "not an image" in response.json_body["message"]
+
+
+def test_a_body_over_the_limit_gets_413(client, endpoint):
+    response = client.http.post("/predict", headers={"Content-Type": "image/jpeg"}, body=b"\xff" * 6_000_001)
+    assert response.status_code == 413
+    assert response.json_body["error"] == "PayloadTooLarge"
+
+
+def test_a_decompression_bomb_gets_413_before_decoding(client, endpoint):
+    bomb = png_bomb(20_000, 20_000)
+    response = client.http.post("/predict", headers={"Content-Type": "image/png"}, body=bomb)
+    assert response.status_code == 413
+    assert "image is too large" in response.json_body["message"]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "video/mp4"])
+def test_an_unsupported_content_type_gets_415(client, endpoint, content_type):
+    response = client.http.post("/predict", headers={"Content-Type": content_type}, body=poster_jpeg())
+    assert response.status_code == 415
+    assert response.json_body["error"] == "UnsupportedMediaType"
+
+
+def test_error_answers_carry_cors_headers(client, endpoint):
+    response = post_json(client, "{not json")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_model_error_gets_502(client, endpoint):
+    endpoint.add_client_error("invoke_endpoint", service_error_code="ModelError", http_status_code=424,
+                              service_message="Received client error (400) from primary")
+    response = post_json(client, {"data": base64_of(poster_jpeg())})
+    assert response.status_code == 502
+    assert "ModelError" in response.json_body["message"]
+
+
+@pytest.mark.parametrize("answer", [b"not json", [0.5], [0.2, 0.3], ["a", "b"], {"p": [0.4, 0.6]},
+                                    [1.5, -0.5], [True, False], [float("nan"), 0.5]])
+def test_an_answer_that_is_not_class_probabilities_gets_502(client, endpoint, answer):
+    answer_with(endpoint, answer if isinstance(answer, bytes) else json.dumps(answer).encode())
+    response = post_json(client, {"data": base64_of(poster_jpeg())})
+    assert response.status_code == 502
+    assert response.json_body["error"] == "ModelFailed"
+
+
+def test_an_unknown_endpoint_gets_503(client, endpoint):
+    endpoint.add_client_error("invoke_endpoint", service_error_code="ValidationError", http_status_code=400,
+                              service_message=f"Endpoint {ENDPOINT_NAME} of account 123 not found.")
+    response = post_json(client, {"data": base64_of(poster_jpeg())})
+    assert response.status_code == 503
+    assert "not found" in response.json_body["message"]
+
+
+def test_throttling_gets_503(client, endpoint):
+    endpoint.add_client_error("invoke_endpoint", service_error_code="ThrottlingException",
+                              http_status_code=400, service_message="Rate exceeded")
+    response = post_json(client, {"data": base64_of(poster_jpeg())})
+    assert response.status_code == 503
+    assert response.json_body["error"] == "EndpointUnavailable"
+
+
+def test_an_unreachable_endpoint_gets_503(client, endpoint, monkeypatch):
+    def refuse(**_):
+        raise EndpointConnectionError(endpoint_url="https://runtime.sagemaker.us-east-1.amazonaws.com")
+
+    monkeypatch.setattr(endpoint.client, "invoke_endpoint", refuse)
+    response = post_json(client, {"data": base64_of(poster_jpeg())})
+    assert response.status_code == 503
+    assert "cannot be reached" in response.json_body["message"]
+
+
+def test_an_endpoint_timeout_gets_504(client, endpoint, monkeypatch):
+    def time_out(**_):
+        raise ReadTimeoutError(endpoint_url="https://runtime.sagemaker.us-east-1.amazonaws.com")
+
+    monkeypatch.setattr(endpoint.client, "invoke_endpoint", time_out)
+    response = post_json(client, {"data": base64_of(poster_jpeg())})
+    assert response.status_code == 504
+    assert response.json_body["error"] == "EndpointTimeout"
+
+
+def test_the_client_has_timeouts_and_bounded_retries_that_end_before_api_gateways_29_s():
+    config = sagemaker_client(DEV_SETTINGS).meta.config
+    worst_case = config.retries["total_max_attempts"] * (config.connect_timeout + config.read_timeout)
+    assert worst_case < CHALICE_CONFIG["stages"]["dev"]["lambda_timeout"] < 29
+
+
+def test_one_client_serves_every_request_of_a_container():
+    assert sagemaker_client(DEV_SETTINGS) is sagemaker_client(DEV_SETTINGS)
