@@ -40,3 +40,16 @@ model:
 
 clean:
 	rm -rf $(VENV) .venv-train .pytest_cache .hypothesis tests/artifacts static/config.js
+
+# Deploy (see README "Deploying to AWS"): make deploy STAGE=prod BUCKET=name [DOMAIN=name] [REGION=region]
+deploy-api: venv
+	$(VENV)/bin/chalice deploy --stage $(STAGE)
+	$(PYTHON) scripts/api_gateway_settings.py --stage $(STAGE)
+
+deploy-site: venv
+	@test -n "$(BUCKET)" || { echo "usage: make deploy-site STAGE=$(STAGE) BUCKET=name [DOMAIN=name] [REGION=region]" >&2; exit 2; }
+	$(PYTHON) scripts/sync_static.py --stage $(STAGE) --bucket $(BUCKET) $(if $(REGION),--region $(REGION)) $(if $(DOMAIN),--domain $(DOMAIN))
+
+deploy: venv
+	@test -n "$(BUCKET)" || { echo "usage: make deploy STAGE=prod BUCKET=name [DOMAIN=name] [REGION=region]" >&2; exit 2; }
+	$(MAKE) deploy-api deploy-site

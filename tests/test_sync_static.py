@@ -1,0 +1,312 @@
+"""scripts/sync_static.py against a real moto server: the bucket, its website settings, the files, Route 53."""
+import json
+import os
+import subprocess
+import sys
+
+import boto3
+import pytest
+
+from scripts.static_config import render_config_js
+from scripts.sync_static import main
+from tests.moto_server import REGION, aws, moto_url  # noqa: F401 (fixtures)
+from tests.servers import PROJECT_ROOT
+
+BUCKET = "thriller-site-test"
+API_URL = "https://abc123.execute-api.eu-west-1.amazonaws.com/api/"
+WRITE_OPERATIONS = ("Put", "Create", "Delete", "Change", "Upload", "Copy")
+
+
+@pytest.fixture
+def s3(aws):
+    return boto3.client("s3", region_name=REGION)
+
+
+@pytest.fixture
+def route53(aws):
+    return boto3.client("route53")
+
+
+@pytest.fixture
+def site(tmp_path):
+    """A small site with a stale local config.js and a hidden file, neither of which may be published as is."""
+    source = tmp_path / "static"
+    (source / "img").mkdir(parents=True)
+    (source / "index.html").write_text("<!doctype html><title>t</title><script src='config.js'></script>")
+    (source / "app.js").write_text("console.log(window.APP_CONFIG.apiUrl);\n")
+    (source / "styles.css").write_text("body { margin: 0; }\n")
+    (source / "img" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+    (source / "config.js").write_text(render_config_js("http://127.0.0.1:8000"))
+    (source / ".DS_Store").write_bytes(b"\0")
+    return source
+
+
+def sync(site, *extra, session=None):
+    return main(["--bucket", BUCKET, "--source", str(site), "--api-url", API_URL, *extra], session=session)
+
+
+def recording_session(calls):
+    """A session whose S3 and Route 53 clients append each operation name, in order, to calls."""
+    session = boto3.session.Session()
+    for service in ("s3", "route53"):
+        session.events.register(f"before-parameter-build.{service}",
+                                lambda model, params, **_: calls.append((model.name, params)))
+    return session
+
+
+def object_keys(s3):
+    return sorted(item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []))
+
+
+def body_of(s3, key):
+    return s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+
+
+def test_creates_bucket_in_the_region(s3, site):
+    assert sync(site, "--region", "us-west-2") == 0
+    assert s3.get_bucket_location(Bucket=BUCKET)["LocationConstraint"] == "us-west-2"
+
+
+def test_bucket_serves_index_as_website(s3, site):
+    assert sync(site) == 0
+    website = s3.get_bucket_website(Bucket=BUCKET)
+    assert website["IndexDocument"] == {"Suffix": "index.html"}
+    assert website["ErrorDocument"] == {"Key": "index.html"}
+
+
+def test_bucket_policy_allows_only_reading_objects(s3, site):
+    assert sync(site) == 0
+    statements = json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])["Statement"]
+    assert statements == [{
+        "Sid": "PublicReadObjects", "Effect": "Allow", "Principal": "*",
+        "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/*",
+    }]
+
+
+def test_public_access_block_keeps_acls_blocked_and_allows_the_policy(s3, site):
+    assert sync(site) == 0
+    block = s3.get_public_access_block(Bucket=BUCKET)["PublicAccessBlockConfiguration"]
+    assert block == {"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                     "BlockPublicPolicy": False, "RestrictPublicBuckets": False}
+
+
+def test_public_access_block_is_lifted_before_the_policy_is_set(aws, site):
+    calls = []
+    assert sync(site, session=recording_session(calls)) == 0
+    operations = [name for name, _ in calls]
+    assert operations.index("PutPublicAccessBlock") < operations.index("PutBucketPolicy")
+
+
+def test_no_acl_is_ever_set(aws, site):
+    calls = []
+    assert sync(site, session=recording_session(calls)) == 0
+    assert not [name for name, params in calls if "Acl" in name or "ACL" in params]
+
+
+def test_objects_get_content_type_and_cache_control(s3, site):
+    assert sync(site) == 0
+    expected = {
+        "index.html": ("text/html; charset=utf-8", "no-cache"),
+        "config.js": ("text/javascript; charset=utf-8", "no-cache"),
+        "app.js": ("text/javascript; charset=utf-8", "public, max-age=86400"),
+        "styles.css": ("text/css; charset=utf-8", "public, max-age=86400"),
+        "img/logo.png": ("image/png", "public, max-age=86400"),
+    }
+    assert object_keys(s3) == sorted(expected)
+    for key, (content_type, cache_control) in expected.items():
+        head = s3.head_object(Bucket=BUCKET, Key=key)
+        assert (head["ContentType"], head["CacheControl"]) == (content_type, cache_control), key
+
+
+def test_files_are_uploaded_unchanged(s3, site):
+    assert sync(site) == 0
+    assert body_of(s3, "img/logo.png") == (site / "img" / "logo.png").read_bytes()
+    assert body_of(s3, "index.html") == (site / "index.html").read_bytes()
+
+
+def test_config_js_holds_the_given_api_url(s3, site):
+    assert sync(site) == 0
+    assert body_of(s3, "config.js").decode() == render_config_js(API_URL)
+
+
+def test_config_js_holds_the_url_chalice_recorded_for_the_stage(s3, site, tmp_path):
+    deployed_url = "https://prod987.execute-api.eu-west-1.amazonaws.com/api/"
+    deployed = tmp_path / "project" / ".chalice" / "deployed"
+    deployed.mkdir(parents=True)
+    (deployed / "prod.json").write_text(json.dumps({"schema_version": "2.0", "backend": "api", "resources": [
+        {"name": "api_handler", "resource_type": "lambda_function", "lambda_arn": "arn:aws:lambda:x"},
+        {"name": "rest_api", "resource_type": "rest_api", "rest_api_id": "prod987", "rest_api_url": deployed_url},
+    ]}))
+    status = main(["--bucket", BUCKET, "--source", str(site), "--stage", "prod",
+                   "--project-dir", str(tmp_path / "project")])
+    assert status == 0
+    assert body_of(s3, "config.js").decode() == render_config_js(deployed_url)
+
+
+def test_missing_api_url_is_a_clear_error(s3, site, tmp_path, capsys):
+    status = main(["--bucket", BUCKET, "--source", str(site), "--project-dir", str(tmp_path)])
+    assert status == 1
+    error = capsys.readouterr().err
+    assert "--api-url" in error and "chalice deploy --stage dev" in error
+    assert "Traceback" not in error
+
+
+def test_second_run_uploads_nothing(aws, site, capsys):
+    assert sync(site) == 0
+    capsys.readouterr()
+    calls = []
+    assert sync(site, session=recording_session(calls)) == 0
+    assert not [name for name, _ in calls if name in ("PutObject", "DeleteObjects")]
+    skipped = [line.split()[1] for line in capsys.readouterr().out.splitlines() if line.startswith("skip")]
+    assert sorted(skipped) == ["app.js", "config.js", "img/logo.png", "index.html", "styles.css"]
+
+
+def test_only_a_changed_file_is_uploaded_again(aws, site):
+    assert sync(site) == 0
+    (site / "app.js").write_text("console.log('new release');\n")
+    calls = []
+    assert sync(site, session=recording_session(calls)) == 0
+    assert [params["Key"] for name, params in calls if name == "PutObject"] == ["app.js"]
+
+
+def test_an_object_with_wrong_headers_is_uploaded_again(s3, site):
+    assert sync(site) == 0
+    s3.put_object(Bucket=BUCKET, Key="styles.css", Body=(site / "styles.css").read_bytes(),
+                  ContentType="application/octet-stream")
+    assert sync(site) == 0
+    head = s3.head_object(Bucket=BUCKET, Key="styles.css")
+    assert (head["ContentType"], head["CacheControl"]) == ("text/css; charset=utf-8", "public, max-age=86400")
+
+
+def test_an_object_gone_locally_is_deleted(s3, site):
+    assert sync(site) == 0
+    (site / "styles.css").unlink()
+    s3.put_object(Bucket=BUCKET, Key="old/leftover.js", Body=b"stale")
+    assert sync(site) == 0
+    assert object_keys(s3) == ["app.js", "config.js", "img/logo.png", "index.html"]
+
+
+def test_dry_run_on_a_new_bucket_creates_nothing(s3, site, capsys):
+    assert sync(site, "--dry-run") == 0
+    assert BUCKET not in [bucket["Name"] for bucket in s3.list_buckets()["Buckets"]]
+    out = capsys.readouterr().out
+    assert f"would create bucket {BUCKET}" in out
+    assert "would upload  index.html" in out
+
+
+def test_dry_run_on_an_existing_bucket_only_reads(s3, site, capsys):
+    assert sync(site) == 0
+    (site / "app.js").write_text("console.log('new release');\n")
+    s3.put_object(Bucket=BUCKET, Key="leftover.js", Body=b"stale")
+    calls = []
+    capsys.readouterr()
+    assert sync(site, "--dry-run", session=recording_session(calls)) == 0
+    assert not [name for name, _ in calls if name.startswith(WRITE_OPERATIONS)]
+    out = capsys.readouterr().out
+    assert "would upload  app.js" in out and "would delete  leftover.js" in out
+    assert "console.log('new release')" not in body_of(s3, "app.js").decode()
+    assert "leftover.js" in object_keys(s3)
+
+
+def test_prints_the_website_url_at_the_end(aws, site, capsys):
+    assert sync(site) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"Website: http://{BUCKET}.s3-website-{REGION}.amazonaws.com"
+
+
+def project_allowing(tmp_path, origin):
+    """A Chalice project whose prod stage lets origin call the API."""
+    (tmp_path / "project" / ".chalice").mkdir(parents=True)
+    (tmp_path / "project" / ".chalice" / "config.json").write_text(json.dumps({
+        "version": "2.0", "app_name": "t", "stages": {"prod": {"environment_variables": {"CORS_ALLOW_ORIGIN": origin}}}}))
+    return tmp_path / "project"
+
+
+def test_warns_when_the_api_would_refuse_the_sites_origin(aws, site, tmp_path, capsys):
+    project = project_allowing(tmp_path, "http://elsewhere.example.com")
+    assert sync(site, "--stage", "prod", "--project-dir", str(project)) == 0
+    website = f"http://{BUCKET}.s3-website-{REGION}.amazonaws.com"
+    warnings = [line for line in capsys.readouterr().out.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1 and f"CORS_ALLOW_ORIGIN of stage prod in .chalice/config.json to {website}" in warnings[0]
+
+
+def test_no_warning_when_the_api_allows_the_sites_origin(aws, site, tmp_path, capsys):
+    project = project_allowing(tmp_path, f"http://{BUCKET}.s3-website-{REGION}.amazonaws.com")
+    assert sync(site, "--stage", "prod", "--project-dir", str(project)) == 0
+    assert "warning:" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("region, host", [
+    ("us-east-1", "s3-website-us-east-1.amazonaws.com"),
+    ("eu-central-1", "s3-website.eu-central-1.amazonaws.com"),
+])
+def test_website_url_uses_the_regions_endpoint_form(aws, site, capsys, region, host):
+    assert sync(site, "--region", region) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"Website: http://{BUCKET}.{host}"
+
+
+def test_domain_gets_an_alias_to_the_website_endpoint_in_its_closest_zone(aws, s3, route53, site):
+    domain = "thriller.movies.example.com"
+    parent = route53.create_hosted_zone(Name="example.com", CallerReference="parent")["HostedZone"]["Id"]
+    closest = route53.create_hosted_zone(Name="movies.example.com", CallerReference="closest")["HostedZone"]["Id"]
+    assert main(["--bucket", domain, "--source", str(site), "--api-url", API_URL, "--domain", domain]) == 0
+
+    records = route53.list_resource_record_sets(HostedZoneId=closest)["ResourceRecordSets"]
+    assert [record for record in records if record["Type"] == "A"] == [{
+        "Name": f"{domain}.", "Type": "A",
+        "AliasTarget": {"HostedZoneId": "Z1BKCTXD74EZPE", "DNSName": f"s3-website-{REGION}.amazonaws.com",
+                        "EvaluateTargetHealth": False},
+    }]
+    assert not [record for record in route53.list_resource_record_sets(HostedZoneId=parent)["ResourceRecordSets"]
+                if record["Type"] == "A"]
+
+
+def test_domain_must_be_the_bucket_name(s3, site, capsys):
+    status = sync(site, "--domain", "thriller.example.com")
+    assert status == 1
+    assert "bucket named exactly thriller.example.com" in capsys.readouterr().err
+    assert s3.list_buckets()["Buckets"] == []
+
+
+def test_domain_without_hosted_zone_is_a_clear_error(aws, site, capsys):
+    domain = "thriller.example.org"
+    assert main(["--bucket", domain, "--source", str(site), "--api-url", API_URL, "--domain", domain]) == 1
+    assert "No public Route 53 hosted zone holds thriller.example.org" in capsys.readouterr().err
+
+
+def test_bucket_in_another_region_is_a_clear_error(s3, site, capsys):
+    boto3.client("s3", region_name="us-west-2").create_bucket(
+        Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    assert sync(site) == 1
+    error = capsys.readouterr().err
+    assert "is in region us-west-2" in error and "--region us-west-2" in error
+
+
+def test_bucket_of_another_account_is_a_clear_error(s3, site, capsys, monkeypatch):
+    other_account = boto3.client("s3", region_name=REGION)
+    other_account.meta.events.register(
+        "before-sign.s3", lambda request, **_: request.headers.add_header("x-moto-account-id", "111122223333"))
+    other_account.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    monkeypatch.setenv("MOTO_S3_ALLOW_CROSSACCOUNT_ACCESS", "false")
+    assert sync(site) == 1
+    error = capsys.readouterr().err
+    assert "belongs to another AWS account" in error
+    assert "Traceback" not in error
+
+
+def test_unknown_file_type_is_a_clear_error(aws, site, capsys):
+    (site / "notes.docx").write_bytes(b"PK")
+    assert sync(site) == 1
+    assert "unknown file type '.docx'" in capsys.readouterr().err
+
+
+def test_no_credentials_is_one_clear_sentence(aws, site, tmp_path):
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")}
+    env["AWS_EC2_METADATA_DISABLED"] = "true"
+    result = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "sync_static.py"), "--bucket", BUCKET,
+         "--source", str(site), "--api-url", API_URL],
+        env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith("error: No AWS credentials found")
