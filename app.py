@@ -35,7 +35,7 @@ def predict():
             parse_probabilities(invoke_endpoint(settings, jpeg), len(settings.class_labels)), settings)
     except ApiError as error:
         log = app.log.error if error.status_code >= 500 else app.log.warning
-        log("request %s: %d %s: %s", request_id, error.status_code, error.code, error.message)
+        log("request %s: %d %s: %s %s", request_id, error.status_code, error.code, error.message, error.detail)
         return Response(body=json.dumps(error.to_body()), status_code=error.status_code,
                         headers={"Content-Type": "application/json"})
     app.log.info("request %s: 200 %s p=%.3f", request_id, answer["label"], answer["probability"])

@@ -5,9 +5,11 @@ class ApiError(Exception):
     status_code = 500
     code = "InternalError"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, detail: str = ""):
+        """message goes to the caller; detail (an upstream error's text, say) only to the log."""
         super().__init__(message)
         self.message = message
+        self.detail = detail
 
     def to_body(self) -> dict:
         return {"error": self.code, "message": self.message}

@@ -46,10 +46,10 @@ def invoke_endpoint(settings: Settings, jpeg: bytes) -> bytes:
             f"{settings.read_timeout:g} s") from error
     except (EndpointConnectionError, ConnectTimeoutError) as error:
         raise EndpointUnavailableError(
-            f"the model endpoint {settings.endpoint_name!r} cannot be reached: {error}") from error
+            f"the model endpoint {settings.endpoint_name!r} cannot be reached", detail=str(error)) from error
     except BotoCoreError as error:
         raise EndpointUnavailableError(
-            f"the model endpoint {settings.endpoint_name!r} cannot be called: {error}") from error
+            f"the model endpoint {settings.endpoint_name!r} cannot be called", detail=str(error)) from error
 
 
 def error_for_client_error(endpoint_name: str, error: ClientError):
