@@ -65,9 +65,20 @@ LOCAL_ENDPOINT_NAME = "is-this-movie-a-thriller-local"
 def running_chalice_local(sagemaker_url: str, env: dict | None = None, log_path: Path | None = None):
     """The real API: `chalice local --stage local` wired to sagemaker_url; yields the API's base URL."""
     port = free_port()
-    command = [str(VENV_BIN / "chalice"), "local", "--stage", "local", "--no-autoreload",
-               "--host", "127.0.0.1", "--port", str(port)]
+    command = [str(VENV_BIN / "python"), "-m", "scripts.chalice_local", "local", "--stage", "local",
+               "--no-autoreload", "--host", "127.0.0.1", "--port", str(port)]
     environment = {"AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": sagemaker_url, **(env or {})}
     url = f"http://127.0.0.1:{port}"
     with running_process(command, f"{url}/health", environment, log_path):
+        yield url
+
+
+@contextlib.contextmanager
+def running_model_endpoint(model_path: Path, log_path: Path | None = None):
+    """The local SageMaker-compatible endpoint (poster_model.server); yields its base URL."""
+    port = free_port()
+    command = [str(VENV_BIN / "python"), "-m", "poster_model.server", "--host", "127.0.0.1",
+               "--port", str(port), "--endpoint-name", LOCAL_ENDPOINT_NAME, "--model", str(model_path)]
+    url = f"http://127.0.0.1:{port}"
+    with running_process(command, f"{url}/ping", log_path=log_path):
         yield url

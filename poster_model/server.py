@@ -1,0 +1,165 @@
+"""A local stand-in for a SageMaker endpoint, serving the ONNX poster classifier.
+
+It speaks the SageMaker runtime protocol (`POST /endpoints/<name>/invocations`) so the app's
+unchanged boto3 call reaches it through AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME, and the model
+container contract (`GET /ping`, `POST /invocations`) that SageMaker itself calls.
+
+Errors come back as real SageMaker sends them, so boto3 raises the same exceptions:
+- an unknown endpoint name: ValidationError (400); a body over 6 MB: ValidationError (413), both
+  refused by SageMaker itself before any container sees the request;
+- whatever the model container refuses or fails on (not an image or empty body 400, Accept
+  without JSON 406, unsupported Content-Type 415, model failure 500): ModelError (424) carrying
+  OriginalStatusCode and OriginalMessage, as SageMaker wraps every container error.
+Request signatures are not checked: any credentials work, as with other local AWS stand-ins.
+"""
+import argparse
+import logging
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import flask
+import waitress
+from werkzeug.exceptions import HTTPException
+
+from poster_model import invocation
+from poster_model.predictor import PosterClassifier
+
+DEFAULT_ENDPOINT_NAME = "is-this-movie-a-thriller-local"
+LOCAL_ACCOUNT_ID = "000000000000"
+"""Stands for the caller's AWS account in messages, as other local AWS stand-ins do."""
+PRODUCTION_VARIANT = "AllTraffic"
+READ_LIMIT_BYTES = 32 * 1024 * 1024
+"""Bodies up to this size get SageMaker's JSON error; waitress refuses larger ones outright."""
+
+log = logging.getLogger("poster_model.server")
+
+
+def json_error(error_type: str, message: str, status: int, **fields) -> flask.Response:
+    """An error the way AWS JSON services send it: botocore reads the code from x-amzn-ErrorType."""
+    response = flask.jsonify({"message": message, **fields})
+    response.status_code = status
+    response.headers["x-amzn-ErrorType"] = error_type
+    return response
+
+
+def log_refusal(error: invocation.ModelInvocationError, where: str) -> None:
+    level = logging.ERROR if error.status >= 500 else logging.WARNING
+    log.log(level, "%s answered %d: %s", where, error.status, error.message)
+
+
+def read_body() -> bytes:
+    """One byte over the limit is enough to refuse an oversized body without holding all of it."""
+    return flask.request.stream.read(invocation.MAX_PAYLOAD_BYTES + 1)
+
+
+def create_app(classifier: invocation.Classifier, served_endpoint_name: str = DEFAULT_ENDPOINT_NAME,
+               account_id: str = LOCAL_ACCOUNT_ID) -> flask.Flask:
+    app = flask.Flask(__name__)
+
+    @app.before_request
+    def start_clock():
+        flask.g.started = time.perf_counter()
+        flask.g.request_id = str(uuid.uuid4())
+
+    @app.after_request
+    def log_request(response):
+        """boto3 reports x-amzn-RequestId as ResponseMetadata.RequestId, which ties a call to its log line."""
+        elapsed_ms = (time.perf_counter() - flask.g.started) * 1000
+        endpoint = (flask.request.view_args or {}).get("endpoint_name", "-")
+        response.headers["x-amzn-RequestId"] = flask.g.request_id
+        log.info("%s %s endpoint=%s status=%d latency_ms=%.1f bytes_in=%s request_id=%s", flask.request.method,
+                 flask.request.path, endpoint, response.status_code, elapsed_ms,
+                 flask.request.content_length or 0, flask.g.request_id)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return json_error(error.name.replace(" ", ""), error.description, error.code)
+
+    @app.get("/ping")
+    def ping():
+        return flask.Response(status=200, mimetype="text/plain")
+
+    @app.post("/invocations")
+    def container_invocations():
+        """The model container contract: container errors are plain HTTP statuses."""
+        try:
+            body, content_type = invocation.invoke(
+                classifier, read_body(), flask.request.content_type, flask.request.headers.get("Accept"))
+        except invocation.ModelInvocationError as error:
+            log_refusal(error, "/invocations")
+            return flask.jsonify({"message": error.message}), error.status
+        return flask.Response(body, status=200, content_type=content_type)
+
+    @app.post("/endpoints/<endpoint_name>/invocations")
+    def runtime_invocations(endpoint_name: str):
+        """The SageMaker runtime's InvokeEndpoint: container errors come back as ModelError (424)."""
+        if endpoint_name != served_endpoint_name:
+            return json_error("ValidationError", f"Endpoint {endpoint_name} of account {account_id} not found.", 400)
+        data = read_body()
+        try:
+            invocation.check_payload_size(len(data))
+        except invocation.PayloadTooLargeError as error:
+            return json_error("ValidationError", error.message, 413)
+        try:
+            body, content_type = invocation.invoke(
+                classifier, data, flask.request.content_type, flask.request.headers.get("Accept"))
+        except invocation.ModelInvocationError as error:
+            log_refusal(error, endpoint_name)
+            return json_error("ModelError", error.runtime_message(), 424,
+                              OriginalStatusCode=error.status, OriginalMessage=error.message)
+        response = flask.Response(body, status=200, content_type=content_type)
+        response.headers["x-Amzn-Invoked-Production-Variant"] = PRODUCTION_VARIANT
+        return response
+
+    return app
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    env = os.environ
+    parser = argparse.ArgumentParser(
+        prog="python -m poster_model.server",
+        description="Serve the poster classifier as a local SageMaker endpoint.")
+    parser.add_argument("--host", default=env.get("ENDPOINT_HOST", "127.0.0.1"),
+                        help="interface to listen on (env ENDPOINT_HOST, default %(default)s)")
+    parser.add_argument("--port", type=int, default=int(env.get("ENDPOINT_PORT", "8080")),
+                        help="port (env ENDPOINT_PORT, default %(default)s)")
+    parser.add_argument("--endpoint-name", default=env.get("SAGEMAKER_ENDPOINT_NAME", DEFAULT_ENDPOINT_NAME),
+                        help="the only endpoint name answered (env SAGEMAKER_ENDPOINT_NAME, default %(default)s)")
+    parser.add_argument("--model", type=Path, default=None,
+                        help="ONNX model file (env POSTER_MODEL_PATH, default model/poster_classifier.onnx)")
+    parser.add_argument("--threads", type=int, default=int(env.get("ENDPOINT_THREADS", "4")),
+                        help="request threads (env ENDPOINT_THREADS, default %(default)s)")
+    parser.add_argument("--model-threads", type=int, default=None,
+                        help="onnxruntime threads per inference (default: one per core)")
+    return parser.parse_args(argv)
+
+
+def load_classifier(model_path: Path | None, threads: int | None) -> PosterClassifier:
+    """Load the model or exit with a one-line reason."""
+    try:
+        return PosterClassifier(model_path, threads=threads)
+    except Exception as error:  # onnxruntime raises its own exception types for missing or broken files
+        path = model_path or os.environ.get("POSTER_MODEL_PATH") or "model/poster_classifier.onnx"
+        sys.exit(f"error: cannot load the model {path}: {error}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    classifier = load_classifier(args.model, args.model_threads)
+    app = create_app(classifier, args.endpoint_name)
+    log.info("model %s (%dx%d) loaded; endpoint %s on http://%s:%d", classifier.model_path,
+             classifier.width, classifier.height, args.endpoint_name, args.host, args.port)
+    try:
+        waitress.serve(app, host=args.host, port=args.port, threads=args.threads,
+                       max_request_body_size=READ_LIMIT_BYTES, ident="poster-endpoint")
+    except OSError as error:
+        sys.exit(f"error: cannot listen on {args.host}:{args.port}: {error}")
+
+
+if __name__ == "__main__":
+    main()

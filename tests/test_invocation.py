@@ -1,0 +1,104 @@
+"""The SageMaker invocation logic that the local endpoint and the SageMaker inference code share."""
+import json
+
+import numpy as np
+import pytest
+
+from poster_model import invocation
+from poster_model.predictor import PosterClassifier
+from tests.images import encode, poster, poster_jpeg
+from tests.onnx_models import model_path_for_tests, write_tiny_model
+
+
+@pytest.fixture(scope="module")
+def classifier(tmp_path_factory):
+    return PosterClassifier(model_path_for_tests(tmp_path_factory.mktemp("model")))
+
+
+@pytest.mark.parametrize("header, expected", [
+    ("image/jpeg", "image/jpeg"),
+    ("Image/JPEG", "image/jpeg"),
+    ("application/x-image; charset=binary", "application/x-image"),
+    (None, ""),
+])
+def test_media_type_ignores_case_and_parameters(header, expected):
+    assert invocation.media_type(header) == expected
+
+
+@pytest.mark.parametrize("accept", [None, "", "application/json", "*/*", "application/*",
+                                    "text/csv, application/json;q=0.5"])
+def test_json_is_answered_to_any_accept_that_allows_it(accept):
+    assert invocation.response_content_type(accept) == "application/json"
+
+
+def test_accept_without_json_is_refused_with_406():
+    with pytest.raises(invocation.UnsupportedAcceptError) as refused:
+        invocation.response_content_type("text/csv")
+    assert refused.value.status == 406
+
+
+@pytest.mark.parametrize("content_type, image_format", [
+    ("application/x-image", "JPEG"), ("image/jpeg", "JPEG"), ("image/png", "PNG"),
+    ("image/webp", "WEBP"), ("application/octet-stream", "PNG"),
+])
+def test_image_bodies_are_accepted_and_predicted(classifier, content_type, image_format):
+    body = encode(poster(seed=1), image_format)
+    probabilities = invocation.predict(invocation.read_request(body, content_type), classifier)
+    assert probabilities == pytest.approx(classifier.predict_bytes(body), abs=1e-6)
+
+
+def test_an_image_becomes_one_model_sized_uint8_image(classifier):
+    batch = invocation.decode_image_batch(poster_jpeg(), classifier.height, classifier.width)
+    assert batch.dtype == np.uint8
+    assert batch.shape == (1, classifier.height, classifier.width, 3)
+
+
+@pytest.mark.parametrize("content_type", ["text/csv", "application/json", None])
+def test_other_content_types_are_refused_with_415(content_type):
+    with pytest.raises(invocation.UnsupportedContentTypeError) as refused:
+        invocation.read_request(poster_jpeg(), content_type)
+    assert refused.value.status == 415
+    assert "application/x-image" in refused.value.message
+
+
+@pytest.mark.parametrize("body", [b"", b"this is not an image", poster_jpeg()[:200]])
+def test_bodies_that_are_not_images_are_refused_with_400(classifier, body):
+    with pytest.raises(invocation.UndecodableImageError) as refused:
+        invocation.predict(invocation.read_request(body, "image/jpeg"), classifier)
+    assert refused.value.status == 400
+
+
+def test_bodies_over_six_megabytes_are_refused_with_413():
+    body = b"\xff" * (invocation.MAX_PAYLOAD_BYTES + 1)
+    with pytest.raises(invocation.PayloadTooLargeError) as refused:
+        invocation.read_request(body, "image/jpeg")
+    assert refused.value.status == 413
+
+
+def test_invoke_answers_the_models_probabilities_as_a_json_list(classifier):
+    body = poster_jpeg(seed=2)
+    answer, content_type = invocation.invoke(classifier, body, "application/x-image", "application/json")
+    probabilities = json.loads(answer)
+    assert content_type == "application/json"
+    assert probabilities == pytest.approx(classifier.predict_bytes(body), abs=1e-6)
+    assert sum(probabilities) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_invoke_checks_accept_before_decoding_the_image(classifier):
+    with pytest.raises(invocation.UnsupportedAcceptError):
+        invocation.invoke(classifier, b"not an image", "image/jpeg", "text/csv")
+
+
+def test_a_model_that_breaks_the_output_contract_is_a_server_error(tmp_path):
+    broken = PosterClassifier(write_tiny_model(tmp_path / "three_classes.onnx", classes=3))
+    with pytest.raises(invocation.ModelFailureError) as failed:
+        invocation.invoke(broken, poster_jpeg(), "image/jpeg", None)
+    assert failed.value.status == 500
+
+
+@pytest.mark.parametrize("error, kind", [
+    (invocation.UndecodableImageError("bad pixels"), "client error (400)"),
+    (invocation.ModelFailureError("bad model"), "server error (500)"),
+])
+def test_runtime_message_wraps_the_container_message_as_sagemaker_does(error, kind):
+    assert error.runtime_message().startswith(f'Received {kind} from primary with message "{error.message}".')
