@@ -1,0 +1,148 @@
+"""The whole stack for browser tests: local endpoint, `chalice local`, the static site, real Chromium.
+
+Every server runs on a free loopback port for the whole session and is always stopped.
+"""
+import contextlib
+import functools
+import http.server
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from scripts.static_config import render_config_js
+from tests.onnx_models import model_path_for_tests
+from tests.servers import PROJECT_ROOT, free_port, running_chalice_local, running_model_endpoint
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+STATIC_DIR = PROJECT_ROOT / "static"
+ARTIFACTS_DIR = Path(os.environ.get("BROWSER_TEST_ARTIFACTS", PROJECT_ROOT / "tests" / "artifacts"))
+EXPECT_TIMEOUT_MS = 20_000  # the model answers in well under a second; this only bounds a hung test
+SITE_CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+}
+
+
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens: the port was free a moment ago and stays unused."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+@pytest.fixture(scope="session")
+def endpoint_url(tmp_path_factory):
+    """The local SageMaker-compatible endpoint serving the shipped model (or the tiny stand-in)."""
+    directory = tmp_path_factory.mktemp("endpoint")
+    with running_model_endpoint(model_path_for_tests(directory), directory / "endpoint.log") as url:
+        yield url
+
+
+API_ENV = {"SAGEMAKER_CONNECT_TIMEOUT": "2", "SAGEMAKER_READ_TIMEOUT": "20", "SAGEMAKER_MAX_ATTEMPTS": "1"}
+
+
+@pytest.fixture(scope="session")
+def api_url(endpoint_url, tmp_path_factory):
+    with running_chalice_local(endpoint_url, API_ENV, tmp_path_factory.mktemp("api") / "chalice.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def api_without_endpoint_url(tmp_path_factory):
+    """The real API whose model endpoint is down: it answers 503 with its own message."""
+    log_path = tmp_path_factory.mktemp("api-no-endpoint") / "chalice.log"
+    with running_chalice_local(closed_port_url(), API_ENV, log_path) as url:
+        yield url
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves static/ under /<variant>/, each variant with its own generated config.js (or none)."""
+
+    config_js_by_variant: dict[str, str | None] = {}
+    extensions_map = SITE_CONTENT_TYPES
+
+    def do_GET(self):
+        variant, _, rest = self.path.lstrip("/").partition("/")
+        if variant not in self.config_js_by_variant:
+            self.send_error(404)
+            return
+        if rest.split("?", 1)[0] == "config.js":
+            self.send_config(self.config_js_by_variant[variant])
+            return
+        self.path = "/" + rest
+        super().do_GET()
+
+    def send_config(self, config_js: str | None):
+        if config_js is None:
+            self.send_error(404)
+            return
+        body = config_js.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", SITE_CONTENT_TYPES[".js"])
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serving_site(config_js_by_variant: dict[str, str | None]):
+    handler = type("Handler", (SiteHandler,), {"config_js_by_variant": config_js_by_variant})
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", free_port()), functools.partial(handler, directory=str(STATIC_DIR)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def site(api_url):
+    """URLs of the page: wired to the real API, to a closed port, and without any config.js."""
+    variants = {"live": render_config_js(api_url), "api-down": render_config_js(closed_port_url()),
+                "unconfigured": None}
+    with serving_site(variants) as root:
+        yield {name: f"{root}/{name}/" for name in variants}
+
+
+@pytest.fixture(scope="session")
+def site_with_endpoint_down(api_without_endpoint_url):
+    with serving_site({"endpoint-down": render_config_js(api_without_endpoint_url)}) as root:
+        yield f"{root}/endpoint-down/"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium); "
+                    "`make test` does this", pytrace=False)
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1024, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(EXPECT_TIMEOUT_MS)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir():
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS_DIR

@@ -1,0 +1,381 @@
+"""The page in real Chromium, against the real API (`chalice local`) and the local model endpoint."""
+import base64
+import io
+import json
+import math
+import re
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.images import encode, poster
+
+ASK_BUTTON_NAME = "Is it a thriller?"
+LARGE_POSTER_SIZE = (2700, 4000)
+MAX_SENT_SIDE = 512
+MAX_SENT_BODY_BYTES = 60_000
+
+
+@pytest.fixture(scope="session")
+def files(tmp_path_factory):
+    """Files a person might choose, all generated: no real poster enters the repository."""
+    directory = tmp_path_factory.mktemp("files")
+    contents = {
+        "poster.jpg": encode(poster(300, 450, seed=1), "JPEG", quality=90),
+        "another-poster.png": encode(poster(320, 480, seed=2), "PNG"),
+        "large-poster.jpg": encode(poster(*LARGE_POSTER_SIZE, seed=3), "JPEG", quality=95),
+        "notes.txt": b"A thriller is a genre of fiction with numerous, often overlapping, subgenres.\n",
+        "broken.jpg": b"\xff\xd8\xff\xe0 this is not really a JPEG",
+    }
+    for name, data in contents.items():
+        (directory / name).write_bytes(data)
+    return {name: directory / name for name in contents}
+
+
+def is_predict_post(request) -> bool:
+    return request.method == "POST" and request.url.endswith("/predict")
+
+
+def ask_button(page):
+    return page.get_by_role("button", name=ASK_BUTTON_NAME)
+
+
+def ask_and_read_answer(page) -> dict:
+    """Press the button; return the JSON the API answered."""
+    with page.expect_response(lambda response: is_predict_post(response.request)) as response_info:
+        ask_button(page).click()
+    return response_info.value.json()
+
+
+def expected_percent(probability: float) -> str:
+    return f"{math.floor(probability * 100 + 0.5)}%"  # JavaScript's Math.round, not banker's rounding
+
+
+def expect_answer_shown(page, result: dict):
+    verdict = page.locator("#verdict")
+    expect(verdict).to_be_visible()
+    expect(verdict).to_have_text(re.compile(r"^Yes\b" if result["is_thriller"] else r"^No\b"))
+    expect(page.locator("#probability-percent")).to_have_text(expected_percent(result["probability"]))
+    expect(page.get_by_role("meter")).to_have_attribute(
+        "aria-valuenow", expected_percent(result["probability"]).rstrip("%"))
+    expect(page.locator("#message")).to_have_text(result["message"])
+
+
+def drop_file(page, name: str, data: bytes, media_type: str):
+    """What the browser does when a file is dragged from the desktop and let go over the page."""
+    page.evaluate(
+        """({name, encoded, mediaType}) => {
+          const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([bytes], name, {type: mediaType}));
+          const target = document.querySelector("h1");
+          for (const type of ["dragenter", "dragover", "drop"]) {
+            target.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: transfer}));
+          }
+        }""",
+        {"name": name, "encoded": base64.b64encode(data).decode(), "mediaType": media_type})
+
+
+def paste_file(page, name: str, data: bytes, media_type: str):
+    page.evaluate(
+        """({name, encoded, mediaType}) => {
+          const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([bytes], name, {type: mediaType}));
+          document.body.dispatchEvent(
+            new ClipboardEvent("paste", {bubbles: true, cancelable: true, clipboardData: transfer}));
+        }""",
+        {"name": name, "encoded": base64.b64encode(data).decode(), "mediaType": media_type})
+
+
+def intercept_file_chooser(page):
+    """Playwright turns file chooser interception on without waiting for Chromium to confirm it, so
+    a chooser opened right after `expect_file_chooser` may escape it: turn it on before the page loads."""
+    page.on("filechooser", lambda chooser: None)
+
+
+def wait_until_held(page, held: list):
+    """The route handler runs when Playwright next dispatches events: give it the chance."""
+    for _ in range(200):
+        if held:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("the page never sent its request")
+
+
+def record_predict_requests(page) -> list:
+    requests = []
+    page.on("request", lambda request: requests.append(request) if is_predict_post(request) else None)
+    return requests
+
+
+def test_a_poster_chosen_with_the_file_picker_is_previewed_then_answered(page, site, files, artifacts_dir):
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["poster.jpg"])
+    expect(page.get_by_role("img", name=re.compile("poster.jpg"))).to_be_visible()
+
+    result = ask_and_read_answer(page)
+
+    expect_answer_shown(page, result)
+    screenshot = artifacts_dir / "answered-page.png"
+    page.screenshot(path=screenshot, full_page=True)
+    print(f"screenshot of the answered page: {screenshot}")
+
+
+def test_asking_runs_without_script_errors_or_content_security_policy_violations(page, site, files):
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["large-poster.jpg"])
+
+    ask_and_read_answer(page)
+
+    expect(page.locator("#verdict")).to_be_visible()
+    assert problems == []
+
+
+def test_a_poster_dropped_on_the_page_is_previewed_then_answered(page, site, files):
+    page.goto(site["live"])
+    drop_file(page, "dropped.png", files["another-poster.png"].read_bytes(), "image/png")
+    expect(page.get_by_role("img", name=re.compile("dropped.png"))).to_be_visible()
+
+    expect_answer_shown(page, ask_and_read_answer(page))
+
+
+def test_a_pasted_poster_is_previewed_then_answered(page, site, files):
+    page.goto(site["live"])
+    paste_file(page, "pasted.jpg", files["poster.jpg"].read_bytes(), "image/jpeg")
+    expect(page.get_by_role("img", name=re.compile("pasted.jpg"))).to_be_visible()
+
+    expect_answer_shown(page, ask_and_read_answer(page))
+
+
+def test_a_large_poster_is_sent_as_a_small_jpeg_of_at_most_512_px(page, site, files):
+    large_poster = files["large-poster.jpg"]
+    assert large_poster.stat().st_size > 1_000_000, "the test needs a poster of megabytes"
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", large_poster)
+    expect(page.locator("#poster-preview")).to_be_visible()
+
+    with page.expect_request(is_predict_post) as request_info:
+        ask_button(page).click()
+    body = request_info.value.post_data_buffer
+    media_type, _, encoded = json.loads(body)["data"].partition(";base64,")
+    sent = Image.open(io.BytesIO(base64.b64decode(encoded)))
+
+    assert len(body) <= MAX_SENT_BODY_BYTES
+    assert media_type == "data:image/jpeg" and sent.format == "JPEG"
+    assert max(sent.size) == MAX_SENT_SIDE
+    width, height = LARGE_POSTER_SIZE
+    assert sent.size[0] == pytest.approx(width * MAX_SENT_SIDE / height, abs=1)
+    expect(page.locator("#verdict")).to_be_visible()
+
+
+def test_a_small_jpeg_poster_is_sent_unchanged(page, site, files):
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["poster.jpg"])
+    expect(page.locator("#poster-preview")).to_be_visible()
+
+    with page.expect_request(is_predict_post) as request_info:
+        ask_button(page).click()
+    media_type, _, encoded = json.loads(request_info.value.post_data_buffer)["data"].partition(";base64,")
+
+    assert media_type == "data:image/jpeg"
+    assert base64.b64decode(encoded) == files["poster.jpg"].read_bytes()
+
+
+def test_a_small_png_poster_is_sent_as_jpeg(page, site, files):
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["another-poster.png"])
+    expect(page.locator("#poster-preview")).to_be_visible()
+
+    with page.expect_request(is_predict_post) as request_info:
+        ask_button(page).click()
+    media_type, _, encoded = json.loads(request_info.value.post_data_buffer)["data"].partition(";base64,")
+    sent = Image.open(io.BytesIO(base64.b64decode(encoded)))
+
+    assert media_type == "data:image/jpeg" and sent.format == "JPEG"
+    assert sent.size == Image.open(files["another-poster.png"]).size
+
+
+def test_the_button_is_disabled_with_a_spinner_while_waiting(page, site, files):
+    held = []
+    page.route("**/predict", lambda route: held.append(route))
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["poster.jpg"])
+    expect(page.locator("#poster-preview")).to_be_visible()
+
+    ask_button(page).click()
+    expect(ask_button(page)).to_be_disabled()
+    expect(ask_button(page)).to_have_attribute("aria-busy", "true")
+    expect(page.locator("#ask-button .spinner")).to_be_visible()
+
+    wait_until_held(page, held)
+    held[0].continue_()
+    expect(page.locator("#verdict")).to_be_visible()
+    expect(ask_button(page)).to_be_enabled()
+    expect(page.locator("#ask-button .spinner")).to_be_hidden()
+
+
+def test_choosing_another_poster_clears_the_last_answer(page, site, files):
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["poster.jpg"])
+    ask_and_read_answer(page)
+    expect(page.locator("#answer")).to_be_visible()
+
+    page.set_input_files("#poster-input", files["another-poster.png"])
+
+    expect(page.get_by_role("img", name=re.compile("another-poster.png"))).to_be_visible()
+    expect(page.locator("#answer")).to_be_hidden()
+
+
+@pytest.mark.parametrize("name", ["notes.txt", "broken.jpg"])
+def test_a_file_that_is_not_an_image_is_refused_in_words_and_not_sent(page, site, files, name):
+    sent = record_predict_requests(page)
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files[name])
+
+    expect(page.get_by_role("alert")).to_contain_text(f"“{name}”")
+    expect(page.get_by_role("alert")).to_contain_text("image")
+    expect(page.locator("#poster-preview")).to_be_hidden()
+    ask_button(page).click()
+    expect(page.get_by_role("alert")).to_contain_text("Choose a poster first")
+    assert sent == []
+
+
+def test_a_4xx_answer_shows_the_apis_message(page, site, files):
+    def send_a_body_that_is_not_an_image(route):
+        route.continue_(post_data=json.dumps({"data": "data:image/jpeg;base64,bm90IGFuIGltYWdl"}))
+
+    page.route("**/predict", send_a_body_that_is_not_an_image)
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["poster.jpg"])
+
+    with page.expect_response(lambda response: is_predict_post(response.request)) as response_info:
+        ask_button(page).click()
+
+    assert response_info.value.status == 400
+    expect(page.get_by_role("alert")).to_contain_text(response_info.value.json()["message"])
+    expect(page.locator("#answer")).to_be_hidden()
+
+
+def test_a_5xx_answer_shows_the_apis_message(page, site_with_endpoint_down, files):
+    page.goto(site_with_endpoint_down)
+    page.set_input_files("#poster-input", files["poster.jpg"])
+
+    with page.expect_response(lambda response: is_predict_post(response.request)) as response_info:
+        ask_button(page).click()
+
+    assert response_info.value.status == 503
+    expect(page.get_by_role("alert")).to_contain_text(response_info.value.json()["message"])
+    expect(ask_button(page)).to_be_enabled()
+
+
+def test_an_error_answer_without_a_json_message_shows_its_status(page, site, files):
+    page.route("**/predict", lambda route: route.fulfill(
+        status=502, content_type="text/html", body="<html><body>Bad Gateway</body></html>",
+        headers={"Access-Control-Allow-Origin": "*"}))
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["poster.jpg"])
+
+    ask_button(page).click()
+
+    expect(page.get_by_role("alert")).to_contain_text("HTTP 502")
+
+
+def test_an_unreachable_api_is_reported_in_words(page, site, files):
+    page.goto(site["api-down"])
+    page.set_input_files("#poster-input", files["poster.jpg"])
+
+    ask_button(page).click()
+
+    expect(page.get_by_role("alert")).to_contain_text(re.compile("cannot reach", re.IGNORECASE))
+    expect(ask_button(page)).to_be_enabled()
+
+
+def test_an_api_that_does_not_answer_is_given_up_after_30_seconds(page, site, files):
+    held = []
+    page.clock.install()
+    page.route("**/predict", lambda route: held.append(route))
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["poster.jpg"])
+    expect(page.locator("#poster-preview")).to_be_visible()
+    ask_button(page).click()
+    expect(ask_button(page)).to_be_disabled()
+
+    page.clock.run_for(29_000)
+    expect(page.get_by_role("alert")).to_be_hidden()
+    page.clock.run_for(2_000)
+
+    expect(page.get_by_role("alert")).to_contain_text("30 seconds")
+    expect(ask_button(page)).to_be_enabled()
+
+
+def test_a_page_without_config_says_it_is_not_set_up(page, site, files):
+    sent = record_predict_requests(page)
+    page.goto(site["unconfigured"])
+
+    expect(page.get_by_role("alert")).to_contain_text("config.js")
+    page.set_input_files("#poster-input", files["poster.jpg"])
+    ask_button(page).click()
+    expect(page.get_by_role("alert")).to_contain_text("config.js")
+    assert sent == []
+
+
+def test_the_picker_and_the_button_work_from_the_keyboard(page, site, files):
+    intercept_file_chooser(page)
+    page.goto(site["live"])
+
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "poster-input"
+    drop_zone_outline = page.locator("#drop-zone").evaluate("zone => getComputedStyle(zone).outlineStyle")
+    assert drop_zone_outline != "none", "the focused picker shows no focus ring"
+    with page.expect_file_chooser() as chooser_info:
+        page.keyboard.press("Enter")
+    chooser_info.value.set_files(files["poster.jpg"])
+    expect(page.locator("#poster-preview")).to_be_visible()
+
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "ask-button"
+    with page.expect_response(lambda response: is_predict_post(response.request)) as response_info:
+        page.keyboard.press("Enter")
+
+    expect_answer_shown(page, response_info.value.json())
+
+
+def test_clicking_the_drop_zone_opens_the_file_picker(page, site, files):
+    intercept_file_chooser(page)
+    page.goto(site["live"])
+
+    with page.expect_file_chooser() as chooser_info:
+        page.get_by_text("Choose a poster").click()
+    chooser_info.value.set_files(files["poster.jpg"])
+
+    expect(page.get_by_role("img", name=re.compile("poster.jpg"))).to_be_visible()
+
+
+def test_the_answer_is_announced_by_a_live_region(page, site):
+    page.goto(site["live"])
+
+    expect(page.locator("#answer")).to_have_attribute("aria-live", "polite")
+    expect(page.get_by_role("status")).to_have_attribute("aria-live", "polite")
+
+
+def test_the_page_fits_a_phone_screen_in_the_dark_colour_scheme(browser, site, files, artifacts_dir):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, color_scheme="dark",
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(site["live"])
+        page.set_input_files("#poster-input", files["poster.jpg"])
+        expect_answer_shown(page, ask_and_read_answer(page))
+
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        red, green, blue = (int(part) for part in re.findall(r"\d+", background)[:3])
+        assert max(red, green, blue) < 80, f"dark scheme background is {background}"
+        page.screenshot(path=artifacts_dir / "answered-page-phone-dark.png", full_page=True)
+    finally:
+        context.close()
