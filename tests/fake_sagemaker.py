@@ -44,6 +44,12 @@ class FakeSageMaker:
         self.behaviour = Behaviour(delay_s=seconds)
 
 
+class BurstProofServer(ThreadingHTTPServer):
+    """Not under test itself: give it a listen backlog like a real endpoint's, not Python's default 5."""
+    request_queue_size = 1024
+    daemon_threads = True
+
+
 @contextlib.contextmanager
 def running_fake_sagemaker():
     fake = FakeSageMaker(url="")
@@ -68,8 +74,7 @@ def running_fake_sagemaker():
         def log_message(self, *_):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = BurstProofServer(("127.0.0.1", 0), Handler)
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,0 +1,165 @@
+"""Time spent inside the Lambda handler for POST /predict, the model call excepted.
+
+    .venv/bin/python bench/api_overhead.py [--runs 300]
+
+The app is called as Lambda calls it: app(event, context) with an API Gateway proxy event, the
+dev stage's configuration in the environment. boto3 runs for real (parameter validation,
+serialisation, SigV4 signing, response parsing) but its HTTP send is answered at once by a
+`before-send` hook, so what is left is the API's own cost. The typical request is what the
+page sends: a 512 px high poster as a JPEG data URL of about 50 KB. Target: median under 10 ms.
+"""
+import argparse
+import base64
+import io
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from tests.images import encode, poster_art  # noqa: E402
+
+TARGET_MEDIAN_MS = 10.0
+STAGE = "dev"
+MODEL_ANSWER = b"[0.3, 0.7]"
+WARMUP_CALLS = 20
+
+
+def use_stage_configuration(stage: str) -> None:
+    """What Lambda's environment holds for the stage, plus dummy credentials and a closed loopback
+    endpoint URL, so that nothing could reach AWS even if the stub were bypassed."""
+    config = json.loads((PROJECT_ROOT / ".chalice" / "config.json").read_text())
+    os.environ.update(config.get("environment_variables", {}))
+    os.environ.update(config["stages"][stage].get("environment_variables", {}))
+    os.environ.update(AWS_DEFAULT_REGION="us-east-1", AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+                      AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME="http://127.0.0.1:9")
+    for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        os.environ.pop(variable, None)
+
+
+class InstantBody(io.BytesIO):
+    def stream(self, **_):
+        yield self.getvalue()
+
+
+def answer_every_call_at_once(client) -> list:
+    """Replace the HTTP round trip to SageMaker by an immediate 200; returns the list of calls seen."""
+    from botocore.awsrequest import AWSResponse
+
+    calls = []
+
+    def answer(request, **_):
+        calls.append(request)
+        return AWSResponse(request.url, 200, {"Content-Type": "application/json",
+                                              "Content-Length": str(len(MODEL_ANSWER))}, InstantBody(MODEL_ANSWER))
+
+    client.meta.events.register("before-send.sagemaker-runtime.InvokeEndpoint", answer)
+    return calls
+
+
+def proxy_event(body: str, content_type: str) -> dict:
+    """An API Gateway REST proxy event as Lambda receives it for POST /api/predict."""
+    return {
+        "resource": "/predict", "path": "/predict", "httpMethod": "POST",
+        "headers": {"Content-Type": content_type, "Host": "api.example.com", "Origin": "https://thriller.example.com"},
+        "multiValueHeaders": {}, "queryStringParameters": None, "multiValueQueryStringParameters": None,
+        "pathParameters": None, "stageVariables": None,
+        "requestContext": {"resourcePath": "/predict", "httpMethod": "POST", "path": "/api/predict",
+                           "requestId": "bench-request", "stage": "api", "identity": {"sourceIp": "127.0.0.1"}},
+        "body": body, "isBase64Encoded": False,
+    }
+
+
+def milliseconds(seconds: list[float]) -> dict:
+    values = sorted(value * 1000 for value in seconds)
+    return {"median_ms": round(statistics.median(values), 2),
+            "p95_ms": round(values[min(len(values) - 1, int(0.95 * len(values)))], 2)}
+
+
+def time_calls(call, runs: int) -> list[float]:
+    for _ in range(WARMUP_CALLS):
+        call()
+    durations = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        call()
+        durations.append(time.perf_counter() - started)
+    return durations
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=300, help="handler calls per measurement (default %(default)s)")
+    args = parser.parse_args()
+
+    use_stage_configuration(STAGE)
+    from chalice.local import LambdaContext
+
+    from app import app
+    from chalicelib.answers import parse_probabilities, prediction_answer
+    from chalicelib.image_normalizing import normalize_image
+    from chalicelib.request_parsing import extract_image_bytes
+    from chalicelib.sagemaker_endpoint import invoke_endpoint, sagemaker_client
+    from chalicelib.settings import load_settings
+
+    for handler in app.log.handlers:  # keep the log lines (their cost is real) off the bench's output
+        handler.setStream(open(os.devnull, "w"))
+    settings = load_settings()
+    calls = answer_every_call_at_once(sagemaker_client(settings))
+
+    page_jpeg = encode(poster_art(341, 512, seed=1), "JPEG", quality=85)
+    requests = {
+        "page's 512 px JPEG data URL": proxy_event(
+            json.dumps({"data": "data:image/jpeg;base64," + base64.b64encode(page_jpeg).decode()}), "application/json"),
+        "original page's 300x450 PNG data URL": proxy_event(
+            json.dumps({"data": "data:image/png;base64,"
+                        + base64.b64encode(encode(poster_art(300, 450, seed=2), "PNG")).decode()}),
+            "application/json"),
+    }
+    print(f"{args.runs} calls of app(event, context) per request kind, stage {STAGE}, SageMaker answered at once")
+    results = {}
+    for name, event in requests.items():
+        context = LambdaContext("is-this-movie-a-thriller-dev", 512, max_runtime_ms=25_000)
+        response = app(event, context)
+        if response["statusCode"] != 200:
+            raise SystemExit(f"error: {name} answered {response['statusCode']}: {response['body']}")
+        calls.clear()
+        figures = milliseconds(time_calls(lambda: app(event, context), args.runs))
+        if len(calls) != WARMUP_CALLS + args.runs:
+            raise SystemExit(f"error: {len(calls)} SageMaker calls for {WARMUP_CALLS + args.runs} requests")
+        results[name] = {"body_kb": round(len(event["body"]) / 1000, 1), **figures}
+        print(f"  {name:<38} body {results[name]['body_kb']:6.1f} KB   "
+              f"median {figures['median_ms']:6.2f} ms   p95 {figures['p95_ms']:6.2f} ms")
+
+    typical_body = requests["page's 512 px JPEG data URL"]["body"].encode()
+    image = extract_image_bytes(typical_body, "application/json", settings.max_body_bytes)
+    jpeg = normalize_image(image, settings.model_image_max_side, settings.max_image_pixels)
+    stages = {
+        "parse JSON and base64": lambda: extract_image_bytes(typical_body, "application/json",
+                                                             settings.max_body_bytes),
+        "validate and normalise image": lambda: normalize_image(image, settings.model_image_max_side,
+                                                                settings.max_image_pixels),
+        "boto3 invoke_endpoint (stubbed send)": lambda: invoke_endpoint(settings, jpeg),
+        "check answer and shape JSON": lambda: prediction_answer(parse_probabilities(MODEL_ANSWER, 2), settings),
+    }
+    print("  where the typical request's time goes (median):")
+    for name, call in stages.items():
+        print(f"    {name:<38} {statistics.median(time_calls(call, args.runs)) * 1000:6.2f} ms")
+
+    typical = results["page's 512 px JPEG data URL"]
+    verdict = "met" if typical["median_ms"] < TARGET_MEDIAN_MS else "MISSED"
+    print(f"target: typical median {typical['median_ms']:.2f} ms < {TARGET_MEDIAN_MS:.0f} ms: {verdict}")
+    print("RESULT " + json.dumps({
+        "benchmark": "api_overhead", "target": f"median < {TARGET_MEDIAN_MS:g} ms", "verdict": verdict,
+        "summary": f"typical request: median {typical['median_ms']:.2f} ms, p95 {typical['p95_ms']:.2f} ms "
+                   "in the handler, model call excluded",
+        "table": [{"request": name, "body (KB)": figures["body_kb"], "median (ms)": figures["median_ms"],
+                   "p95 (ms)": figures["p95_ms"]} for name, figures in results.items()]}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,181 @@
+"""Requests per second and latency of the whole local stack, against the model alone, in one run.
+
+    .venv/bin/python bench/end_to_end.py [--clients 1 4 8] [--requests 200] [--max-seconds 30]
+
+The stack is what `make run` starts: the local SageMaker endpoint (poster_model.server with
+model/poster_classifier.onnx, or the tiny stand-in model before one is trained) behind the API
+(`chalice local`). Each client is a thread with its own keep-alive HTTP connection sending
+what the page sends (a 512 px high poster as a JPEG data URL). The model-only baseline is the
+same clients posting the same JPEGs straight to the endpoint, plus one in-process classifier.
+Every measurement is bounded by a request count and a time limit; loopback only.
+"""
+import argparse
+import base64
+import http.client
+import itertools
+import json
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+import numpy as np  # noqa: E402
+
+from poster_model.predictor import PosterClassifier  # noqa: E402
+from tests.images import encode, poster_art  # noqa: E402
+from tests.onnx_models import model_path_for_tests  # noqa: E402
+from tests.servers import LOCAL_ENDPOINT_NAME, VENV_BIN, free_port, running_chalice_local, running_process  # noqa: E402
+
+DISTINCT_POSTERS = 16
+WARMUP_REQUESTS = 10
+
+
+class Load:
+    """Figures of one bounded run: every latency, every failure, the wall time."""
+
+    def __init__(self):
+        self.latencies: list[float] = []
+        self.failures: list[str] = []
+        self.seconds = 0.0
+        self.lock = threading.Lock()
+
+    def record(self, seconds: float, failure: str | None) -> None:
+        with self.lock:
+            if failure:
+                self.failures.append(failure)
+            else:
+                self.latencies.append(seconds)
+
+    def figures(self) -> dict:
+        """Latency percentiles of the successful requests (None when there were none)."""
+        milliseconds = np.array(self.latencies) * 1000
+        percentiles = {f"p{q}_ms": round(float(np.percentile(milliseconds, q)), 1) if self.latencies else None
+                       for q in (50, 95, 99)}
+        return {"requests_per_s": round(len(self.latencies) / self.seconds, 1), **percentiles,
+                "ok": len(self.latencies), "errors": len(self.failures)}
+
+
+def run_clients(url: str, path: str, bodies: list[bytes], headers: dict, clients: int, requests: int,
+                max_seconds: float) -> Load:
+    """clients threads share `requests` POSTs, stopping early at max_seconds; connections open one at a time."""
+    address = urlsplit(url)
+    connections = []
+    for _ in range(clients):
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
+        connection.connect()
+        connections.append(connection)
+    load, numbers = Load(), itertools.count()
+    deadline = time.monotonic() + max_seconds
+
+    def client(connection: http.client.HTTPConnection) -> None:
+        for number in numbers:
+            if number >= requests or time.monotonic() > deadline:
+                return
+            started = time.perf_counter()
+            try:
+                connection.request("POST", path, body=bodies[number % len(bodies)], headers=headers)
+                response = connection.getresponse()
+                answer = response.read()
+                failure = None if response.status == 200 else f"HTTP {response.status}: {answer[:200]!r}"
+            except (OSError, http.client.HTTPException) as error:
+                failure = repr(error)
+                connection.close()  # http.client reconnects on the next request
+            load.record(time.perf_counter() - started, failure)
+
+    threads = [threading.Thread(target=client, args=(connection,)) for connection in connections]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    load.seconds = time.perf_counter() - started
+    for connection in connections:
+        connection.close()
+    return load
+
+
+def in_process_rate(classifier: PosterClassifier, posters: list[bytes], requests: int, max_seconds: float) -> float:
+    deadline, done = time.monotonic() + max_seconds, 0
+    started = time.perf_counter()
+    while done < requests and time.monotonic() < deadline:
+        classifier.predict_bytes(posters[done % len(posters)])
+        done += 1
+    return done / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[1, 4, 8],
+                        help="concurrent clients, one run each (default %(default)s)")
+    parser.add_argument("--requests", type=int, default=200, help="requests per run at most (default %(default)s)")
+    parser.add_argument("--max-seconds", type=float, default=30, help="seconds per run at most (default %(default)s)")
+    args = parser.parse_args()
+
+    posters = [encode(poster_art(341, 512, seed=seed), "JPEG", quality=85) for seed in range(DISTINCT_POSTERS)]
+    page_bodies = [json.dumps({"data": "data:image/jpeg;base64," + base64.b64encode(poster).decode()}).encode()
+                   for poster in posters]
+    api_headers = {"Content-Type": "application/json"}
+    endpoint_headers = {"Content-Type": "application/x-image", "Accept": "application/json"}
+    endpoint_path = f"/endpoints/{LOCAL_ENDPOINT_NAME}/invocations"
+
+    with tempfile.TemporaryDirectory() as scratch:
+        model_path = model_path_for_tests(Path(scratch))
+        classifier = PosterClassifier(model_path)
+        print(f"model {model_path.name} (input {classifier.width}x{classifier.height}); "
+              f"{len(page_bodies[0]) / 1000:.0f} KB requests; at most {args.requests} requests "
+              f"or {args.max_seconds:g} s per run; logs in {scratch}")
+        endpoint_url = f"http://127.0.0.1:{free_port()}"
+        endpoint_command = [str(VENV_BIN / "python"), "-m", "poster_model.server", "--host", "127.0.0.1",
+                            "--port", str(urlsplit(endpoint_url).port), "--endpoint-name", LOCAL_ENDPOINT_NAME,
+                            "--model", str(model_path)]
+        api_env = {"SAGEMAKER_MAX_ATTEMPTS": "1", "SAGEMAKER_READ_TIMEOUT": "30", "AWS_DEFAULT_REGION": "us-east-1",
+                   "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+        runs = []
+        with running_process(endpoint_command, f"{endpoint_url}/ping", log_path=Path(scratch) / "endpoint.log"), \
+                running_chalice_local(endpoint_url, api_env, Path(scratch) / "chalice.log") as api_url:
+            run_clients(api_url, "/predict", page_bodies, api_headers, 1, WARMUP_REQUESTS, args.max_seconds)
+            run_clients(endpoint_url, endpoint_path, posters, endpoint_headers, 1, WARMUP_REQUESTS, args.max_seconds)
+            for clients in args.clients:
+                stack = run_clients(api_url, "/predict", page_bodies, api_headers, clients, args.requests,
+                                    args.max_seconds)
+                model = run_clients(endpoint_url, endpoint_path, posters, endpoint_headers, clients, args.requests,
+                                    args.max_seconds)
+                runs.append({"clients": clients, "stack": stack.figures(), "endpoint": model.figures(),
+                             "first_stack_error": stack.failures[0] if stack.failures else None})
+        in_process = in_process_rate(classifier, posters, args.requests, args.max_seconds)
+
+    print(f"{'clients':>7}  {'stack req/s':>11}  {'p50':>7}  {'p95':>7}  {'p99':>7}  {'errors':>6}  "
+          f"{'endpoint req/s':>14}  {'stack/endpoint':>14}")
+    for run in runs:
+        stack, model = run["stack"], run["endpoint"]
+        run["stack_vs_endpoint"] = round(stack["requests_per_s"] / max(model["requests_per_s"], 1e-9), 2)
+        latencies = "  ".join(f"{'-' if stack[key] is None else f'{stack[key]:.0f}ms':>7}"
+                              for key in ("p50_ms", "p95_ms", "p99_ms"))
+        print(f"{run['clients']:>7}  {stack['requests_per_s']:>11.1f}  {latencies}  {stack['errors']:>6}  "
+              f"{model['requests_per_s']:>14.1f}  {run['stack_vs_endpoint']:>14.2f}")
+        if run["first_stack_error"]:
+            print(f"         first error: {run['first_stack_error']}")
+    print(f"model in process, one thread: {in_process:.1f} posters/s")
+    busiest = runs[-1]
+    busiest_p95 = "-" if busiest["stack"]["p95_ms"] is None else f"{busiest['stack']['p95_ms']:.0f} ms"
+    print("RESULT " + json.dumps({
+        "benchmark": "end_to_end",
+        "summary": f"{busiest['clients']} clients: {busiest['stack']['requests_per_s']:.1f} requests/s through the "
+                   f"stack, {busiest['stack_vs_endpoint']:.2f} x the endpoint alone "
+                   f"({busiest['endpoint']['requests_per_s']:.1f}/s), p95 {busiest_p95}, "
+                   f"{sum(run['stack']['errors'] for run in runs)} errors; model {model_path.name}, "
+                   f"{in_process:.0f} posters/s in process",
+        "table": [{"clients": run["clients"], "stack (req/s)": run["stack"]["requests_per_s"],
+                   "p50 (ms)": run["stack"]["p50_ms"], "p95 (ms)": run["stack"]["p95_ms"],
+                   "p99 (ms)": run["stack"]["p99_ms"], "errors": run["stack"]["errors"],
+                   "endpoint alone (req/s)": run["endpoint"]["requests_per_s"],
+                   "stack / endpoint": run["stack_vs_endpoint"]} for run in runs]}))
+
+
+if __name__ == "__main__":
+    main()
