@@ -13,6 +13,7 @@ from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError
 from chalicelib.errors import EndpointTimeoutError, EndpointUnavailableError, ModelFailedError
 from chalicelib.settings import Settings
 
+MESSAGE_SUMMARY_CHARS = 300
 UNAVAILABLE_ERROR_CODES = frozenset({
     "ValidationError", "ModelNotReadyException", "ServiceUnavailable", "ThrottlingException",
     "Throttling", "TooManyRequestsException",
@@ -53,9 +54,13 @@ def invoke_endpoint(settings: Settings, jpeg: bytes) -> bytes:
 
 
 def error_for_client_error(endpoint_name: str, error: ClientError):
+    """The caller sees the first line of the upstream message (a container's may go on with a
+    traceback); the log gets all of it."""
     code = error.response.get("Error", {}).get("Code", "")
     message = error.response.get("Error", {}).get("Message", "") or str(error)
+    summary = message.strip().splitlines()[0][:MESSAGE_SUMMARY_CHARS] if message.strip() else code
     if code in UNAVAILABLE_ERROR_CODES:
         return EndpointUnavailableError(
-            f"the model endpoint {endpoint_name!r} is not available ({code}: {message})")
-    return ModelFailedError(f"the model endpoint {endpoint_name!r} failed ({code or 'error'}: {message})")
+            f"the model endpoint {endpoint_name!r} is not available ({code}: {summary})", detail=message)
+    return ModelFailedError(
+        f"the model endpoint {endpoint_name!r} failed ({code or 'error'}: {summary})", detail=message)

@@ -176,6 +176,16 @@ def test_error_answers_carry_cors_headers(client, endpoint):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
+def test_a_model_errors_traceback_stays_in_the_log_not_in_the_answer(client, endpoint):
+    endpoint.add_client_error("invoke_endpoint", service_error_code="ModelError", http_status_code=424,
+                              service_message='Received server error (500) from primary with message "boom\n'
+                                              'Traceback (most recent call last):\n  File "inference.py"".')
+    response = post_json(client, {"data": base64_of(poster_jpeg())})
+    assert response.status_code == 502
+    assert "boom" in response.json_body["message"]
+    assert "Traceback" not in response.json_body["message"]
+
+
 def test_a_model_error_gets_502(client, endpoint):
     endpoint.add_client_error("invoke_endpoint", service_error_code="ModelError", http_status_code=424,
                               service_message="Received client error (400) from primary")
