@@ -7,7 +7,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 CHROMIUM := /usr/bin/chromium
 STAGE ?= dev
 
-.PHONY: venv chromium test run bench model deploy deploy-api deploy-site clean
+.PHONY: venv chromium test run bench model deploy deploy-api deploy-site deploy-model clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -53,3 +53,8 @@ deploy-site: venv
 deploy: venv
 	@test -n "$(BUCKET)" || { echo "usage: make deploy STAGE=prod BUCKET=name [DOMAIN=name] [REGION=region]" >&2; exit 2; }
 	$(MAKE) deploy-api deploy-site
+
+# Ship our model to a SageMaker endpoint: make deploy-model STAGE=dev MODEL_BUCKET=name [DEPLOY_MODEL_FLAGS=--create-role]
+deploy-model: venv
+	@test -n "$(MODEL_BUCKET)" || { echo "usage: make deploy-model STAGE=$(STAGE) MODEL_BUCKET=name [DEPLOY_MODEL_FLAGS='--create-role --serverless 2048']" >&2; exit 2; }
+	$(PYTHON) scripts/deploy_model.py --stage $(STAGE) --bucket $(MODEL_BUCKET) $(DEPLOY_MODEL_FLAGS)

@@ -129,9 +129,6 @@ def encode_response(probabilities: list[float], accept: str | None) -> tuple[byt
 
 
 def invoke(classifier: Classifier, body: bytes, content_type: str | None, accept: str | None) -> tuple[bytes, str]:
-    """One whole invocation (a SageMaker transform_fn): (body, Content-Type) or a ModelInvocationError.
-
-    Accept is checked first so that a request this model cannot answer costs no inference.
-    """
-    response_content_type(accept)
+    """One whole invocation, in the order the container's input_fn, predict_fn and output_fn run:
+    (body, Content-Type) or a ModelInvocationError."""
     return encode_response(predict(read_request(body, content_type), classifier), accept)

@@ -84,9 +84,10 @@ def test_invoke_answers_the_models_probabilities_as_a_json_list(classifier):
     assert sum(probabilities) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_invoke_checks_accept_before_decoding_the_image(classifier):
-    with pytest.raises(invocation.UnsupportedAcceptError):
-        invocation.invoke(classifier, b"not an image", "image/jpeg", "text/csv")
+def test_invoke_refuses_an_accept_it_cannot_answer_with_406(classifier):
+    with pytest.raises(invocation.UnsupportedAcceptError) as refused:
+        invocation.invoke(classifier, poster_jpeg(), "image/jpeg", "text/csv")
+    assert refused.value.status == 406
 
 
 def test_a_model_that_breaks_the_output_contract_is_a_server_error(tmp_path):

@@ -1,0 +1,196 @@
+"""The inference code shipped in model.tar.gz answers exactly what the local endpoint answers.
+
+Both entry points run the same requests: the local endpoint as a real server (its `POST /invocations`,
+the model container contract), and code/inference.py taken from a packaged model.tar.gz and run
+in-process the way the SageMaker inference toolkit runs it (model_fn once, then input_fn ->
+predict_fn -> output_fn per request).
+"""
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+import tarfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+from poster_model.invocation import MAX_PAYLOAD_BYTES
+from poster_model.predictor import PosterClassifier
+from scripts.deploy_model import build_model_archive
+from tests.images import encode, poster, poster_jpeg
+from tests.onnx_models import model_path_for_tests, write_tiny_model
+from tests.servers import free_port, running_process
+
+TOOLKIT_DEFAULT_ACCEPT = "application/json"
+"""The toolkit replaces a missing Accept or */* by SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT, application/json by default."""
+
+
+class Answer(NamedTuple):
+    status: int
+    content_type: str | None
+    body: bytes
+    """The answer's bytes when status is 200, else the refusal's message."""
+
+
+class Request(NamedTuple):
+    body: bytes
+    content_type: str | None
+    accept: str | None
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory):
+    return model_path_for_tests(tmp_path_factory.mktemp("model"))
+
+
+@pytest.fixture(scope="module")
+def unpacked_archive(model_path, tmp_path_factory) -> Path:
+    """model.tar.gz as SageMaker unpacks it into /opt/ml/model."""
+    model_dir = tmp_path_factory.mktemp("opt-ml-model")
+    archive_path = model_dir.parent / "model.tar.gz"
+    archive_path.write_bytes(build_model_archive(model_path).data)
+    with tarfile.open(archive_path) as archive:
+        archive.extractall(model_dir, filter="data")
+    return model_dir
+
+
+@pytest.fixture(scope="module")
+def shipped_inference(unpacked_archive):
+    """code/inference.py of the archive, loaded in-process (its poster_model imports are the project's)."""
+    spec = importlib.util.spec_from_file_location("shipped_inference", unpacked_archive / "code" / "inference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def container_answer(module, model, request: Request) -> Answer:
+    """What the SageMaker inference toolkit's Transformer does with one request, given the user module."""
+    accept = request.accept if request.accept and request.accept != "*/*" else TOOLKIT_DEFAULT_ACCEPT
+    try:
+        data = module.input_fn(bytearray(request.body), request.content_type)
+        body, content_type = module.output_fn(module.predict_fn(data, model), accept)
+    except module.BaseInferenceToolkitError as error:
+        return Answer(error.status_code, None, error.message.encode())
+    return Answer(200, content_type, body)
+
+
+@pytest.fixture(scope="module")
+def local_endpoint(model_path, tmp_path_factory):
+    port = free_port()
+    command = [sys.executable, "-m", "poster_model.server", "--host", "127.0.0.1", "--port", str(port),
+               "--model", str(model_path)]
+    url = f"http://127.0.0.1:{port}"
+    with running_process(command, f"{url}/ping", log_path=tmp_path_factory.mktemp("endpoint") / "endpoint.log"):
+        yield url
+
+
+def local_answer(url: str, request: Request) -> Answer:
+    headers = {name: value for name, value in
+               (("Content-Type", request.content_type), ("Accept", request.accept)) if value is not None}
+    http_request = urllib.request.Request(f"{url}/invocations", data=request.body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(http_request, timeout=30) as response:
+            return Answer(response.status, response.headers.get("Content-Type"), response.read())
+    except urllib.error.HTTPError as error:
+        return Answer(error.code, None, json.loads(error.read())["message"].encode())
+
+
+@pytest.fixture(params=["local endpoint", "model.tar.gz inference code"])
+def answer(request):
+    """answer(Request) -> Answer, through one entry point."""
+    if request.param == "local endpoint":
+        url = request.getfixturevalue("local_endpoint")
+        return lambda invocation: local_answer(url, invocation)
+    module = request.getfixturevalue("shipped_inference")
+    model = module.model_fn(str(request.getfixturevalue("unpacked_archive")))
+    return lambda invocation: container_answer(module, model, invocation)
+
+
+@pytest.mark.parametrize("content_type, image_format", [
+    ("application/x-image", "JPEG"), ("image/jpeg", "JPEG"), ("image/png", "PNG"), ("image/webp", "WEBP"),
+])
+@pytest.mark.parametrize("accept", [None, "*/*", "application/json"])
+def test_a_poster_is_answered_with_its_probabilities_as_a_json_list(answer, model_path, content_type,
+                                                                    image_format, accept):
+    body = encode(poster(seed=3), image_format)
+    result = answer(Request(body, content_type, accept))
+    assert (result.status, result.content_type) == (200, "application/json")
+    assert json.loads(result.body) == pytest.approx(PosterClassifier(model_path).predict_bytes(body), abs=1e-6)
+
+
+@pytest.mark.parametrize("request_, status", [
+    (Request(poster_jpeg(), "text/csv", "application/json"), 415),
+    (Request(poster_jpeg(), None, "application/json"), 415),
+    (Request(b"this is not an image", "image/jpeg", "application/json"), 400),
+    (Request(poster_jpeg()[:300], "application/x-image", "application/json"), 400),
+    (Request(poster_jpeg(), "image/jpeg", "text/csv"), 406),
+    (Request(b"\xff" * (MAX_PAYLOAD_BYTES + 1), "image/jpeg", "application/json"), 413),
+], ids=["text content type", "no content type", "not an image", "truncated image", "accept without json",
+        "over six megabytes"])
+def test_bad_requests_are_refused_with_the_containers_status(answer, request_, status):
+    result = answer(request_)
+    assert result.status == status
+    assert result.body
+
+
+PARITY_REQUESTS = [
+    Request(poster_jpeg(seed=4), "application/x-image", "application/json"),
+    Request(encode(poster(seed=5, mode="RGBA"), "PNG"), "image/png", None),
+    Request(encode(poster(width=2000, height=3000, seed=6), "JPEG", quality=90), "image/jpeg", "*/*"),
+    Request(poster_jpeg(), "text/csv", "application/json"),
+    Request(b"GIF89a not really", "image/gif", "application/json"),
+    Request(poster_jpeg(), "image/jpeg", "text/csv"),
+    Request(b"\x00" * (MAX_PAYLOAD_BYTES + 1), "application/x-image", None),
+]
+
+
+def without_object_addresses(answer: Answer) -> Answer:
+    """Pillow names the undecodable stream by its repr ('<_io.BytesIO object at 0x7f...>'), unique per process."""
+    return answer._replace(body=re.sub(rb" at 0x[0-9a-f]+", b"", answer.body))
+
+
+def test_both_entry_points_give_the_same_bytes_content_type_and_refusals(local_endpoint, shipped_inference,
+                                                                        unpacked_archive):
+    model = shipped_inference.model_fn(str(unpacked_archive))
+    for request in PARITY_REQUESTS:
+        in_container = container_answer(shipped_inference, model, request)
+        assert without_object_addresses(in_container) == without_object_addresses(local_answer(local_endpoint, request))
+
+
+def test_a_text_body_the_toolkit_decoded_to_str_is_refused_with_415(shipped_inference):
+    """The toolkit decodes JSON and CSV bodies to str before input_fn."""
+    with pytest.raises(shipped_inference.BaseInferenceToolkitError) as refused:
+        shipped_inference.input_fn('{"data": "..."}', "application/json")
+    assert refused.value.status_code == 415
+
+
+def test_a_model_that_breaks_the_output_contract_is_a_500(shipped_inference, tmp_path):
+    write_tiny_model(tmp_path / shipped_inference.MODEL_FILE_NAME, classes=3)
+    broken = shipped_inference.model_fn(str(tmp_path))
+    result = container_answer(shipped_inference, broken, Request(poster_jpeg(), "image/jpeg", None))
+    assert result.status == 500
+
+
+def test_the_shipped_code_runs_on_its_own_with_only_onnxruntime_numpy_and_pillow(unpacked_archive):
+    """As in the container: code/ on the path, the project neither installed nor importable from there."""
+    script = (
+        "import json, sys; import inference, poster_model; "
+        "model = inference.model_fn(sys.argv[1]); "
+        "body, content_type = inference.output_fn(inference.predict_fn("
+        "inference.input_fn(sys.stdin.buffer.read(), 'image/jpeg'), model), 'application/json'); "
+        "print(json.dumps({'package': poster_model.__file__, 'content_type': content_type, "
+        "'probabilities': json.loads(body), 'modules': sorted(sys.modules)}))"
+    )
+    code_dir = unpacked_archive / "code"
+    finished = subprocess.run([sys.executable, "-c", script, str(unpacked_archive)], input=poster_jpeg(seed=7),
+                              cwd=code_dir, capture_output=True, timeout=120, check=True)
+    result = json.loads(finished.stdout)
+    assert Path(result["package"]) == code_dir / "poster_model" / "__init__.py"
+    assert result["content_type"] == "application/json"
+    assert len(result["probabilities"]) == 2
+    top_level = {name.split(".")[0] for name in result["modules"]}
+    assert not top_level & {"flask", "waitress", "boto3", "botocore", "chalice", "scripts", "tests"}
