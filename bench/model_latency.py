@@ -8,6 +8,7 @@ server process called with boto3, as the app calls it). Posters come from ../sha
 when present, else poster-sized generated JPEGs. Target: median at most 30 ms per poster.
 """
 import argparse
+import json
 import contextlib
 import io
 import os
@@ -163,6 +164,21 @@ def main() -> None:
     median_ms = statistics.median(in_process) * 1000
     verdict = "met" if median_ms <= TARGET_MEDIAN_MS else "MISSED"
     print(f"target: in-process median {median_ms:.1f} ms <= {TARGET_MEDIAN_MS:.0f} ms: {verdict}")
+
+    def row(measure: str, timings=None, rate=None) -> dict:
+        return {"measure": measure,
+                "median (ms)": round(statistics.median(timings) * 1000, 1) if timings else "-",
+                "p95 (ms)": round(float(np.percentile(timings, 95)) * 1000, 1) if timings else "-",
+                "images/s": round(rate if rate else 1 / statistics.mean(timings), 1)}
+
+    print("RESULT " + json.dumps({
+        "benchmark": "model_latency", "target": f"in-process median <= {TARGET_MEDIAN_MS:g} ms",
+        "verdict": verdict,
+        "summary": f"one poster in-process, decode included: median {median_ms:.1f} ms, "
+                   f"p95 {np.percentile(in_process, 95) * 1000:.1f} ms; batch {args.batch}: {batch_rate:.1f} images/s",
+        "table": [row("in-process, one image", in_process), row(f"in-process, batch {args.batch}", rate=batch_rate),
+                  row("HTTP endpoint, one call", over_http),
+                  row(f"HTTP endpoint, {args.clients} clients", rate=http_rate)]}))
 
 
 if __name__ == "__main__":
