@@ -39,9 +39,11 @@ def open_image(data: bytes, max_pixels: int, draft_side: int) -> Image.Image:
         image.load()
     except PayloadTooLargeError:
         raise
+    except UnidentifiedImageError:
+        raise BadRequestError("the data is not an image: its format is not one Pillow recognises") from None
     except Image.DecompressionBombError as error:
         raise PayloadTooLargeError(f"image is too large: {error}") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as error:
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise BadRequestError(f"the data is not an image that can be decoded ({error})") from None
     return image
 

@@ -35,7 +35,9 @@ def decode_image(data: bytes, draft_side: int | None = None) -> Image.Image:
             image = ImageOps.exif_transpose(image)
     except InvalidImageError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
+    except UnidentifiedImageError:
+        raise InvalidImageError("not a recognised image format") from None
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning) as error:
         raise InvalidImageError(f"cannot decode image: {error}") from error
     return to_rgb(image)
