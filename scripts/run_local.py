@@ -79,6 +79,7 @@ def main() -> None:
                AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=endpoint_url)
     processes, site = [], None
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
     try:
         endpoint = start([sys.executable, "-m", "poster_model.server", "--host", host,
                           "--port", str(endpoint_port), "--endpoint-name", LOCAL_ENDPOINT_NAME], env)
