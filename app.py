@@ -25,7 +25,8 @@ def health():
 @app.route("/predict", methods=["POST"], cors=cors, content_types=["*/*"])
 def predict():
     request = app.current_request
-    request_id = (request.context or {}).get("requestId", "-")
+    request_id = ((request.context or {}).get("requestId")
+                  or getattr(app.lambda_context, "aws_request_id", "-"))
     settings = load_settings()
     try:
         image = extract_image_bytes(request.raw_body, request.headers.get("content-type"),

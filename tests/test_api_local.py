@@ -1,6 +1,7 @@
 """The real API (`chalice local`) against a real HTTP server speaking the SageMaker runtime protocol."""
 import base64
 import json
+import re
 import subprocess
 import time
 import urllib.error
@@ -23,10 +24,15 @@ def sagemaker():
 
 
 @pytest.fixture(scope="module")
-def api(sagemaker, tmp_path_factory):
+def api_log(tmp_path_factory):
+    return tmp_path_factory.mktemp("api") / "chalice.log"
+
+
+@pytest.fixture(scope="module")
+def api(sagemaker, api_log):
     env = {"SAGEMAKER_READ_TIMEOUT": str(READ_TIMEOUT_S), "SAGEMAKER_CONNECT_TIMEOUT": "1",
            "SAGEMAKER_MAX_ATTEMPTS": str(MAX_ATTEMPTS)}
-    with running_chalice_local(sagemaker.url, env, tmp_path_factory.mktemp("api") / "chalice.log") as url:
+    with running_chalice_local(sagemaker.url, env, api_log) as url:
         yield url
 
 
@@ -89,6 +95,11 @@ def test_error_answers_carry_cors_headers_and_a_json_message(api):
     assert status == 400
     assert headers["Access-Control-Allow-Origin"] == "*"
     assert "not valid JSON" in json.loads(body)["message"]
+
+
+def test_each_error_is_logged_with_a_request_id(api, api_log):
+    request(f"{api}/predict", b'{"data": "!not base64!"}', {"Content-Type": "application/json"})
+    assert re.search(r"request [0-9a-f-]{36}: 400 BadRequest: .*not valid base64", api_log.read_text())
 
 
 def test_a_model_error_becomes_502(api, sagemaker):
