@@ -4,32 +4,31 @@
 
 The stack is what `make run` starts: the local SageMaker endpoint (poster_model.server with
 model/poster_classifier.onnx, or the tiny stand-in model before one is trained) behind the API
-(`chalice local`). Each client is a thread with its own keep-alive HTTP connection sending
-what the page sends (a 512 px high poster as a JPEG data URL). The model-only baseline is the
+(`chalice local`). The load comes from aiohttp: each client is a worker with its own keep-alive
+connection sending what the page sends (a 512 px high poster as a JPEG data URL). The model-only baseline is the
 same clients posting the same JPEGs straight to the endpoint, plus one in-process classifier.
 Every measurement is bounded by a request count and a time limit; loopback only.
 """
 import argparse
+import asyncio
 import base64
-import http.client
 import itertools
 import json
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+import aiohttp  # noqa: E402
 import numpy as np  # noqa: E402
 
 from poster_model.predictor import PosterClassifier  # noqa: E402
 from tests.images import encode, poster_art  # noqa: E402
 from tests.onnx_models import model_path_for_tests  # noqa: E402
-from tests.servers import LOCAL_ENDPOINT_NAME, VENV_BIN, free_port, running_chalice_local, running_process  # noqa: E402
+from tests.servers import LOCAL_ENDPOINT_NAME, running_chalice_local, running_model_endpoint  # noqa: E402
 
 DISTINCT_POSTERS = 16
 WARMUP_REQUESTS = 10
@@ -42,14 +41,12 @@ class Load:
         self.latencies: list[float] = []
         self.failures: list[str] = []
         self.seconds = 0.0
-        self.lock = threading.Lock()
 
     def record(self, seconds: float, failure: str | None) -> None:
-        with self.lock:
-            if failure:
-                self.failures.append(failure)
-            else:
-                self.latencies.append(seconds)
+        if failure:
+            self.failures.append(failure)
+        else:
+            self.latencies.append(seconds)
 
     def figures(self) -> dict:
         """Latency percentiles of the successful requests (None when there were none)."""
@@ -60,43 +57,37 @@ class Load:
                 "ok": len(self.latencies), "errors": len(self.failures)}
 
 
-def run_clients(url: str, path: str, bodies: list[bytes], headers: dict, clients: int, requests: int,
-                max_seconds: float) -> Load:
-    """clients threads share `requests` POSTs, stopping early at max_seconds; connections open one at a time."""
-    address = urlsplit(url)
-    connections = []
-    for _ in range(clients):
-        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=60)
-        connection.connect()
-        connections.append(connection)
+async def load_with_clients(url: str, bodies: list[bytes], headers: dict, clients: int, requests: int,
+                            max_seconds: float) -> Load:
+    """clients aiohttp workers, one keep-alive connection each, share `requests` POSTs until max_seconds."""
     load, numbers = Load(), itertools.count()
     deadline = time.monotonic() + max_seconds
+    timeout = aiohttp.ClientTimeout(total=60)
 
-    def client(connection: http.client.HTTPConnection) -> None:
+    async def client(session: aiohttp.ClientSession) -> None:
         for number in numbers:
             if number >= requests or time.monotonic() > deadline:
                 return
             started = time.perf_counter()
             try:
-                connection.request("POST", path, body=bodies[number % len(bodies)], headers=headers)
-                response = connection.getresponse()
-                answer = response.read()
+                async with session.post(url, data=bodies[number % len(bodies)], headers=headers) as response:
+                    answer = await response.read()
                 failure = None if response.status == 200 else f"HTTP {response.status}: {answer[:200]!r}"
-            except (OSError, http.client.HTTPException) as error:
+            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                 failure = repr(error)
-                connection.close()  # http.client reconnects on the next request
             load.record(time.perf_counter() - started, failure)
 
-    threads = [threading.Thread(target=client, args=(connection,)) for connection in connections]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    load.seconds = time.perf_counter() - started
-    for connection in connections:
-        connection.close()
+    connector = aiohttp.TCPConnector(limit=clients, force_close=False)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(session) for _ in range(clients)))
+        load.seconds = time.perf_counter() - started
     return load
+
+
+def run_clients(url: str, bodies: list[bytes], headers: dict, clients: int, requests: int,
+                max_seconds: float) -> Load:
+    return asyncio.run(load_with_clients(url, bodies, headers, clients, requests, max_seconds))
 
 
 def in_process_rate(classifier: PosterClassifier, posters: list[bytes], requests: int, max_seconds: float) -> float:
@@ -129,21 +120,17 @@ def main() -> None:
         print(f"model {model_path.name} (input {classifier.width}x{classifier.height}); "
               f"{len(page_bodies[0]) / 1000:.0f} KB requests; at most {args.requests} requests "
               f"or {args.max_seconds:g} s per run; logs in {scratch}")
-        endpoint_url = f"http://127.0.0.1:{free_port()}"
-        endpoint_command = [str(VENV_BIN / "python"), "-m", "poster_model.server", "--host", "127.0.0.1",
-                            "--port", str(urlsplit(endpoint_url).port), "--endpoint-name", LOCAL_ENDPOINT_NAME,
-                            "--model", str(model_path)]
         api_env = {"SAGEMAKER_MAX_ATTEMPTS": "1", "SAGEMAKER_READ_TIMEOUT": "30", "AWS_DEFAULT_REGION": "us-east-1",
                    "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
         runs = []
-        with running_process(endpoint_command, f"{endpoint_url}/ping", log_path=Path(scratch) / "endpoint.log"), \
+        with running_model_endpoint(model_path, Path(scratch) / "endpoint.log") as endpoint_url, \
                 running_chalice_local(endpoint_url, api_env, Path(scratch) / "chalice.log") as api_url:
-            run_clients(api_url, "/predict", page_bodies, api_headers, 1, WARMUP_REQUESTS, args.max_seconds)
-            run_clients(endpoint_url, endpoint_path, posters, endpoint_headers, 1, WARMUP_REQUESTS, args.max_seconds)
+            predict_url, invocations_url = f"{api_url}/predict", endpoint_url + endpoint_path
+            run_clients(predict_url, page_bodies, api_headers, 1, WARMUP_REQUESTS, args.max_seconds)
+            run_clients(invocations_url, posters, endpoint_headers, 1, WARMUP_REQUESTS, args.max_seconds)
             for clients in args.clients:
-                stack = run_clients(api_url, "/predict", page_bodies, api_headers, clients, args.requests,
-                                    args.max_seconds)
-                model = run_clients(endpoint_url, endpoint_path, posters, endpoint_headers, clients, args.requests,
+                stack = run_clients(predict_url, page_bodies, api_headers, clients, args.requests, args.max_seconds)
+                model = run_clients(invocations_url, posters, endpoint_headers, clients, args.requests,
                                     args.max_seconds)
                 runs.append({"clients": clients, "stack": stack.figures(), "endpoint": model.figures(),
                              "first_stack_error": stack.failures[0] if stack.failures else None})
