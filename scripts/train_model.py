@@ -1,10 +1,12 @@
-"""Rebuild model/poster_classifier.onnx from the posters: frozen EfficientNet-Lite features + logistic head.
+"""Rebuild model/poster_classifier.onnx from the posters: frozen EfficientNet-Lite features + genre-stacked head.
 
 Steps: stratified validation split (never used to choose anything) -> pooled backbone features of every
-poster and its mirror image, computed once through onnxruntime and cached -> regularisation and decision
-threshold chosen by cross-validation on the training part -> head fitted on the training part (original
-and mirrored posters) -> validation figures -> one ONNX graph (uint8 NHWC in, normalisation, backbone,
-head, softmax out) with fp16-stored weights, plus reference answers on generated images for the tests.
+poster and its mirror image, computed once through onnxruntime and cached -> a ridge regression from the
+features to the poster's IMDb genres (trained on original and mirrored posters) -> a class-balanced logistic
+regression on the genre scores and their squares, fitted on out-of-fold genre scores -> regularisation and
+decision threshold chosen by nested cross-validation on the training part -> validation figures -> one ONNX
+graph (uint8 NHWC in, normalisation, backbone, head, softmax out) with fp16-stored weights, plus reference
+answers on generated images for the tests.
 
 Needs requirements-train.txt (torch CPU build); run: .venv-train/bin/python scripts/train_model.py
 """
@@ -23,7 +25,7 @@ import onnxruntime
 import torch
 from efficientnet_lite_pytorch import EfficientNet
 from onnx import TensorProto, helper, numpy_helper
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.metrics import balanced_accuracy_score, confusion_matrix, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -43,7 +45,10 @@ INPUT_HEIGHT, INPUT_WIDTH = 390, 260
 BACKBONE = "efficientnet-lite2"
 # Which pooled feature maps feed the head (chosen by cross-validation on the training part).
 FEATURE_NAMES = ("head_avg", "stage6_avg", "stage7_avg")
-C_GRID = (0.00005, 0.0001, 0.0002, 0.0005, 0.001)
+# Genres (IMDb columns of labels.csv) with at least this many training posters are regression targets.
+MIN_GENRE_POSTERS = 100
+RIDGE_ALPHAS = (10000.0, 30000.0, 100000.0)
+STACK_C_GRID = (0.01, 0.03, 0.1)
 MAX_MODEL_BYTES = 15 * 1024 * 1024
 FP16_MIN_ELEMENTS = 16
 
@@ -96,19 +101,21 @@ class PooledFeatures(nn.Module):
 
 
 class PosterClassifierNet(nn.Module):
-    """The shipped graph: pixels -> chosen pooled features -> linear head -> [p_not_thriller, p_thriller]."""
+    """The shipped graph: pixels -> pooled features -> genre scores -> quadratic head -> [p_not, p_thriller]."""
 
-    def __init__(self, features: PooledFeatures, feature_names, weight: np.ndarray, bias: float):
+    def __init__(self, features: PooledFeatures, feature_names, head: dict[str, np.ndarray]):
         super().__init__()
         self.features = features
         self.feature_names = tuple(feature_names)
-        self.register_buffer("weight", torch.tensor(weight, dtype=torch.float32).reshape(1, -1))
-        self.register_buffer("bias", torch.tensor([bias], dtype=torch.float32))
+        for name, values in head.items():
+            self.register_buffer(name, torch.tensor(values, dtype=torch.float32))
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         pooled = self.features(image)
         x = torch.cat([pooled[name] for name in self.feature_names], dim=1)
-        thriller_logit = (x * self.weight).sum(dim=1, keepdim=True) + self.bias
+        genres = x @ self.genre_weight + self.genre_bias
+        thriller_logit = (genres @ self.linear_weight + (genres * genres) @ self.square_weight
+                          + self.bias).unsqueeze(1)
         logits = torch.cat([torch.zeros_like(thriller_logit), thriller_logit], dim=1)
         return torch.softmax(logits, dim=1)
 
@@ -145,10 +152,14 @@ def store_weights_as_fp16(path: Path) -> None:
     onnx.save(model, str(path))
 
 
-def load_labels(posters: Path) -> tuple[list[str], np.ndarray]:
+def load_labels(posters: Path) -> tuple[list[str], np.ndarray, list[str], np.ndarray]:
+    """Poster ids, the thriller_or_crime label, and the IMDb genre columns (names and 0/1 matrix)."""
     with open(posters / "labels.csv", newline="") as handle:
         rows = list(csv.DictReader(handle))
-    return [row["id"] for row in rows], np.array([int(row["thriller_or_crime"]) for row in rows])
+    genre_names = [name for name in rows[0] if name not in ("id", "thriller_or_crime")]
+    genres = np.array([[float(row[name]) for name in genre_names] for row in rows], dtype=np.float32)
+    return [row["id"] for row in rows], np.array([int(row["thriller_or_crime"]) for row in rows]), \
+        genre_names, genres
 
 
 def extract_features(posters: Path, ids, backbone_name: str, height: int, width: int,
@@ -190,16 +201,43 @@ def feature_matrix(features: dict[str, np.ndarray], names, flipped: bool = False
     return np.concatenate([features[name + suffix] for name in names], axis=1)
 
 
-def fit_head(x: np.ndarray, x_flipped: np.ndarray, y: np.ndarray, c: float):
-    """Standardise + L2 logistic regression, trained on each poster and its mirror image."""
-    scaler = StandardScaler().fit(np.concatenate([x, x_flipped]))
+def fit_genre_regression(x: np.ndarray, x_flipped: np.ndarray, genres: np.ndarray, alpha: float):
+    """Standardise + multi-output ridge regression to the genre indicators, on each poster and its mirror."""
+    both = np.concatenate([x, x_flipped])
+    scaler = StandardScaler().fit(both)
+    return scaler, Ridge(alpha=alpha).fit(scaler.transform(both), np.concatenate([genres, genres]))
+
+
+def genre_scores(genre_model, x: np.ndarray) -> np.ndarray:
+    scaler, ridge = genre_model
+    return ridge.predict(scaler.transform(x))
+
+
+def stack_inputs(scores: np.ndarray) -> np.ndarray:
+    """Genre scores and their squares: lets the head express 'thriller OR crime' and genre exclusions."""
+    return np.concatenate([scores, scores ** 2], axis=1)
+
+
+def out_of_fold_genre_scores(x, x_flipped, y, genres, alpha: float, seed: int = SEED) -> np.ndarray:
+    """Genre scores of each poster from a ridge that never saw it, so the head learns from honest scores."""
+    scores = np.zeros((len(y), genres.shape[1]))
+    for fit_rows, held_rows in StratifiedKFold(n_splits=CV_FOLDS, shuffle=True, random_state=seed).split(x, y):
+        model = fit_genre_regression(x[fit_rows], x_flipped[fit_rows], genres[fit_rows], alpha)
+        scores[held_rows] = genre_scores(model, x[held_rows])
+    return scores
+
+
+def fit_stack(scores: np.ndarray, y: np.ndarray, c: float):
+    """Standardise + class-balanced L2 logistic regression on the genre scores and their squares."""
+    inputs = stack_inputs(scores)
+    scaler = StandardScaler().fit(inputs)
     head = LogisticRegression(C=c, class_weight="balanced", max_iter=3000)
-    head.fit(scaler.transform(np.concatenate([x, x_flipped])), np.concatenate([y, y]))
-    return scaler, head
+    return scaler, head.fit(scaler.transform(inputs), y)
 
 
-def head_logit(scaler, head, x: np.ndarray) -> np.ndarray:
-    return head.decision_function(scaler.transform(x))
+def stack_logit(stack, scores: np.ndarray) -> np.ndarray:
+    scaler, head = stack
+    return head.decision_function(scaler.transform(stack_inputs(scores)))
 
 
 def best_threshold(y: np.ndarray, logits: np.ndarray) -> float:
@@ -210,25 +248,43 @@ def best_threshold(y: np.ndarray, logits: np.ndarray) -> float:
     return float(candidates[int(np.argmax(scores))])
 
 
-def cross_validate(x, x_flipped, y, c_grid, folds: int = CV_FOLDS, seed: int = SEED):
-    """Out-of-fold logits for each C; returns {C: (roc_auc, balanced_accuracy_at_best_cut, cut)}."""
+def cross_validate(x, x_flipped, y, genres, folds: int = CV_FOLDS, seed: int = SEED):
+    """Nested CV: out-of-fold logits for each (ridge alpha, head C); returns {(alpha, C): (auc, ba, cut)}.
+
+    Within each outer fold the head is fitted on inner out-of-fold genre scores, as in the final fit.
+    """
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    logits = {(alpha, c): np.zeros(len(y)) for alpha in RIDGE_ALPHAS for c in STACK_C_GRID}
+    outer = list(splitter.split(x, y))
+    with tqdm(total=len(outer) * len(RIDGE_ALPHAS), desc="cross-validation", unit="fit") as progress:
+        for fit_rows, held_rows in outer:
+            for alpha in RIDGE_ALPHAS:
+                fit_scores = out_of_fold_genre_scores(x[fit_rows], x_flipped[fit_rows], y[fit_rows],
+                                                      genres[fit_rows], alpha, seed)
+                genre_model = fit_genre_regression(x[fit_rows], x_flipped[fit_rows], genres[fit_rows], alpha)
+                held_scores = genre_scores(genre_model, x[held_rows])
+                for c in STACK_C_GRID:
+                    stack = fit_stack(fit_scores, y[fit_rows], c)
+                    logits[alpha, c][held_rows] = stack_logit(stack, held_scores)
+                progress.update()
     results = {}
-    for c in c_grid:
-        logits = np.zeros(len(y))
-        for fit_rows, held_rows in splitter.split(x, y):
-            scaler, head = fit_head(x[fit_rows], x_flipped[fit_rows], y[fit_rows], c)
-            logits[held_rows] = head_logit(scaler, head, x[held_rows])
-        cut = best_threshold(y, logits)
-        results[c] = (roc_auc_score(y, logits), balanced_accuracy_score(y, logits > cut), cut)
+    for key, values in logits.items():
+        cut = best_threshold(y, values)
+        results[key] = (roc_auc_score(y, values), balanced_accuracy_score(y, values > cut), cut)
     return results
 
 
-def folded_head(scaler, head, cut: float) -> tuple[np.ndarray, float]:
-    """Fold standardisation and the decision cut into one weight vector and bias (argmax == logit > cut)."""
-    weight = head.coef_[0] / scaler.scale_
-    bias = float(head.intercept_[0] - np.dot(head.coef_[0], scaler.mean_ / scaler.scale_) - cut)
-    return weight.astype(np.float32), bias
+def folded_head(genre_model, stack, cut: float) -> dict[str, np.ndarray]:
+    """Fold both standardisations and the decision cut into plain weights (argmax == logit > cut)."""
+    feature_scaler, ridge = genre_model
+    genre_weight = ridge.coef_.T / feature_scaler.scale_[:, None]
+    genre_bias = ridge.intercept_ - (feature_scaler.mean_ / feature_scaler.scale_) @ ridge.coef_.T
+    stack_scaler, head = stack
+    weight = head.coef_[0] / stack_scaler.scale_
+    bias = head.intercept_[0] - np.dot(head.coef_[0], stack_scaler.mean_ / stack_scaler.scale_) - cut
+    genre_count = genre_weight.shape[1]
+    return {"genre_weight": genre_weight, "genre_bias": genre_bias, "linear_weight": weight[:genre_count],
+            "square_weight": weight[genre_count:], "bias": np.array(bias)}
 
 
 def reference_outputs(model: nn.Module, height: int, width: int) -> list[dict]:
@@ -255,29 +311,35 @@ def main(argv=None) -> int:
     np.random.seed(SEED)
     torch.manual_seed(SEED)
 
-    ids, labels = load_labels(args.posters)
+    ids, labels, genre_names, all_genres = load_labels(args.posters)
     features = extract_features(args.posters, ids, BACKBONE, INPUT_HEIGHT, INPUT_WIDTH, args.cache_dir)
     x, x_flipped = feature_matrix(features, FEATURE_NAMES), feature_matrix(features, FEATURE_NAMES, True)
     train_rows, validation_rows = train_test_split(np.arange(len(ids)), test_size=VALIDATION_FRACTION,
                                                    stratify=labels, random_state=SEED)
     y_train, y_validation = labels[train_rows], labels[validation_rows]
+    kept = all_genres[train_rows].sum(axis=0) >= MIN_GENRE_POSTERS
+    target_genres = [name for name, keep in zip(genre_names, kept) if keep]
+    genres_train = all_genres[train_rows][:, kept]
 
-    cv = cross_validate(x[train_rows], x_flipped[train_rows], y_train, C_GRID)
-    for c, (auc, balanced, cut) in cv.items():
-        print(f"CV C={c:g}: ROC-AUC {auc:.4f}  balanced accuracy {balanced:.4f}  cut {cut:+.3f}")
-    best_c = max(cv, key=lambda c: cv[c][0])
-    cv_auc, cv_balanced, cut = cv[best_c]
+    cv = cross_validate(x[train_rows], x_flipped[train_rows], y_train, genres_train)
+    for (alpha, c), (auc, balanced, cut) in cv.items():
+        print(f"CV alpha={alpha:g} C={c:g}: ROC-AUC {auc:.4f}  balanced accuracy {balanced:.4f}  cut {cut:+.3f}")
+    best_alpha, best_c = max(cv, key=lambda key: cv[key][0])
+    cv_auc, cv_balanced, cut = cv[best_alpha, best_c]
 
-    scaler, head = fit_head(x[train_rows], x_flipped[train_rows], y_train, best_c)
-    validation_logits = head_logit(scaler, head, x[validation_rows]) - cut
+    genre_model = fit_genre_regression(x[train_rows], x_flipped[train_rows], genres_train, best_alpha)
+    stack = fit_stack(out_of_fold_genre_scores(x[train_rows], x_flipped[train_rows], y_train, genres_train,
+                                               best_alpha), y_train, best_c)
+    validation_logits = stack_logit(stack, genre_scores(genre_model, x[validation_rows])) - cut
     predicted = (validation_logits > 0).astype(int)
     matrix = confusion_matrix(y_validation, predicted, labels=[0, 1])
     metrics = {
         "backbone": BACKBONE, "input_size": [INPUT_HEIGHT, INPUT_WIDTH], "features": list(FEATURE_NAMES),
+        "target_genres": target_genres,
         "seed": SEED, "train_posters": int(len(train_rows)), "validation_posters": int(len(validation_rows)),
         "validation_thriller_posters": int(y_validation.sum()),
-        "cv": {"folds": CV_FOLDS, "C": best_c, "roc_auc": round(cv_auc, 4), "balanced_accuracy":
-               round(cv_balanced, 4), "logit_cut": round(cut, 4)},
+        "cv": {"folds": CV_FOLDS, "ridge_alpha": best_alpha, "C": best_c, "roc_auc": round(cv_auc, 4),
+               "balanced_accuracy": round(cv_balanced, 4), "logit_cut": round(cut, 4)},
         "validation": {
             "roc_auc": round(float(roc_auc_score(y_validation, validation_logits)), 4),
             "balanced_accuracy": round(float(balanced_accuracy_score(y_validation, predicted)), 4),
@@ -286,14 +348,14 @@ def main(argv=None) -> int:
                                  "values": matrix.tolist()},
         },
     }
-    print(f"chosen C={best_c:g}, cut {cut:+.3f} (CV ROC-AUC {cv_auc:.4f}, balanced accuracy {cv_balanced:.4f})")
+    print(f"chosen alpha={best_alpha:g} C={best_c:g}, cut {cut:+.3f} "
+          f"(CV ROC-AUC {cv_auc:.4f}, balanced accuracy {cv_balanced:.4f})")
     print(f"VALIDATION ({len(validation_rows)} posters): ROC-AUC {metrics['validation']['roc_auc']:.4f}  "
           f"balanced accuracy {metrics['validation']['balanced_accuracy']:.4f}")
     print(f"confusion matrix (rows true not/thriller, columns predicted):\n{matrix}")
 
-    weight, bias = folded_head(scaler, head, cut)
     model = PosterClassifierNet(PooledFeatures(load_backbone(BACKBONE, INPUT_HEIGHT, INPUT_WIDTH)),
-                                FEATURE_NAMES, weight, bias).eval()
+                                FEATURE_NAMES, folded_head(genre_model, stack, cut)).eval()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     export_onnx(model, args.output, ["probabilities"], INPUT_HEIGHT, INPUT_WIDTH)
     store_weights_as_fp16(args.output)
