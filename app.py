@@ -27,8 +27,8 @@ def predict():
     request = app.current_request
     request_id = ((request.context or {}).get("requestId")
                   or getattr(app.lambda_context, "aws_request_id", "-"))
-    settings = load_settings()
     try:
+        settings = load_settings()
         image = extract_image_bytes(request.raw_body, request.headers.get("content-type"),
                                     settings.max_body_bytes)
         jpeg = normalize_image(image, settings.model_image_max_side, settings.max_image_pixels)

@@ -15,12 +15,12 @@ def parse_probabilities(body: bytes, class_count: int) -> list[float]:
     try:
         probabilities = json.loads(body)
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise ModelFailedError(f"the model answered something that is not JSON: {body[:100]!r}") from None
+        raise ModelFailedError("the model answered something that is not JSON", detail=repr(body[:300])) from None
     if (not isinstance(probabilities, list) or len(probabilities) != class_count
             or not all(is_probability(p) for p in probabilities)
             or abs(sum(probabilities) - 1) > PROBABILITY_SUM_TOLERANCE):
-        raise ModelFailedError(
-            f"the model answered {str(probabilities)[:100]}, not a list of {class_count} class probabilities")
+        raise ModelFailedError(f"the model did not answer a list of {class_count} class probabilities",
+                               detail=str(probabilities)[:300])
     return [float(p) for p in probabilities]
 
 

@@ -45,3 +45,9 @@ class EndpointUnavailableError(ApiError):
 class EndpointTimeoutError(ApiError):
     status_code = 504
     code = "EndpointTimeout"
+
+
+class ConfigurationError(ApiError):
+    """The stage's environment variables are wrong: the operator's problem, not the caller's."""
+    status_code = 500
+    code = "ServerMisconfigured"

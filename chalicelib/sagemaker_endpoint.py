@@ -4,6 +4,7 @@ The client comes from boto3's standard configuration, so AWS_ENDPOINT_URL_SAGEMA
 points it at a local server without any branch here.
 """
 import functools
+import threading
 
 import boto3
 from botocore.config import Config
@@ -13,11 +14,14 @@ from botocore.exceptions import (BotoCoreError, ClientError, ConnectTimeoutError
 from chalicelib.errors import EndpointTimeoutError, EndpointUnavailableError, ModelFailedError
 from chalicelib.settings import Settings
 
-MESSAGE_SUMMARY_CHARS = 300
+UNAVAILABLE_STATUS_CODES = frozenset({429, 503})
 UNAVAILABLE_ERROR_CODES = frozenset({
     "ValidationError", "ModelNotReadyException", "ServiceUnavailable", "ThrottlingException",
     "Throttling", "TooManyRequestsException",
 })
+
+
+client_creation = threading.Lock()
 
 
 @functools.lru_cache(maxsize=1)
@@ -25,11 +29,13 @@ def client_for(connect_timeout: float, read_timeout: float, max_attempts: int):
     """One client per Lambda container (per settings), created on first use, not at import."""
     config = Config(connect_timeout=connect_timeout, read_timeout=read_timeout,
                     retries={"mode": "standard", "total_max_attempts": max_attempts})
-    return boto3.client("sagemaker-runtime", config=config)
+    return boto3.session.Session().client("sagemaker-runtime", config=config)
 
 
 def sagemaker_client(settings: Settings):
-    return client_for(settings.connect_timeout, settings.read_timeout, settings.max_attempts)
+    """Under a lock: boto3 client creation is not thread-safe, and chalice local serves threads."""
+    with client_creation:
+        return client_for(settings.connect_timeout, settings.read_timeout, settings.max_attempts)
 
 
 def invoke_endpoint(settings: Settings, jpeg: bytes) -> bytes:
@@ -43,8 +49,8 @@ def invoke_endpoint(settings: Settings, jpeg: bytes) -> bytes:
         raise error_for_client_error(settings.endpoint_name, error) from error
     except ReadTimeoutError as error:
         raise EndpointTimeoutError(
-            f"the model endpoint {settings.endpoint_name!r} did not answer within "
-            f"{settings.read_timeout:g} s") from error
+            f"the model endpoint {settings.endpoint_name!r} did not answer in time ({settings.max_attempts} "
+            f"attempt(s) of {settings.read_timeout:g} s)", detail=str(error)) from error
     except (EndpointConnectionError, ConnectTimeoutError) as error:
         raise EndpointUnavailableError(
             f"the model endpoint {settings.endpoint_name!r} cannot be reached", detail=str(error)) from error
@@ -54,13 +60,15 @@ def invoke_endpoint(settings: Settings, jpeg: bytes) -> bytes:
 
 
 def error_for_client_error(endpoint_name: str, error: ClientError):
-    """The caller sees the first line of the upstream message (a container's may go on with a
-    traceback); the log gets all of it."""
+    """The caller learns what kind of failure it was; the upstream message, which can hold the
+    account id or a container's traceback, goes to the log only."""
     code = error.response.get("Error", {}).get("Code", "")
-    message = error.response.get("Error", {}).get("Message", "") or str(error)
-    summary = message.strip().splitlines()[0][:MESSAGE_SUMMARY_CHARS] if message.strip() else code
-    if code in UNAVAILABLE_ERROR_CODES:
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    detail = error.response.get("Error", {}).get("Message", "") or str(error)
+    if code in UNAVAILABLE_ERROR_CODES or status in UNAVAILABLE_STATUS_CODES:
         return EndpointUnavailableError(
-            f"the model endpoint {endpoint_name!r} is not available ({code}: {summary})", detail=message)
-    return ModelFailedError(
-        f"the model endpoint {endpoint_name!r} failed ({code or 'error'}: {summary})", detail=message)
+            f"the model endpoint {endpoint_name!r} does not exist, is not in service or is busy ({code})",
+            detail=detail)
+    if status == 504:
+        return EndpointTimeoutError(f"the model endpoint {endpoint_name!r} timed out ({code})", detail=detail)
+    return ModelFailedError(f"the model endpoint {endpoint_name!r} failed ({code or status})", detail=detail)

@@ -3,6 +3,8 @@ import json
 import os
 from dataclasses import dataclass
 
+from chalicelib.errors import ConfigurationError
+
 DEFAULT_CLASS_LABELS = ("not thriller", "thriller/crime")
 
 
@@ -26,18 +28,26 @@ class Settings:
 def load_settings(environ=None) -> Settings:
     """Read on each request: a few dictionary lookups, and tests can change the environment."""
     environ = os.environ if environ is None else environ
-    labels = tuple(json.loads(environ.get("CLASS_LABELS", json.dumps(DEFAULT_CLASS_LABELS))))
-    thriller_label = environ.get("THRILLER_LABEL", labels[-1])
-    if thriller_label not in labels:
-        raise ValueError(f"THRILLER_LABEL {thriller_label!r} is not one of CLASS_LABELS {labels}")
-    return Settings(
-        endpoint_name=environ.get("SAGEMAKER_ENDPOINT_NAME", ""),
-        class_labels=labels,
-        thriller_label=thriller_label,
-        max_body_bytes=int(environ.get("MAX_BODY_BYTES", 6_000_000)),
-        max_image_pixels=int(environ.get("MAX_IMAGE_PIXELS", 40_000_000)),
-        model_image_max_side=int(environ.get("MODEL_IMAGE_MAX_SIDE", 512)),
-        connect_timeout=float(environ.get("SAGEMAKER_CONNECT_TIMEOUT", 2)),
-        read_timeout=float(environ.get("SAGEMAKER_READ_TIMEOUT", 8)),
-        max_attempts=int(environ.get("SAGEMAKER_MAX_ATTEMPTS", 2)),
-    )
+    try:
+        labels = tuple(json.loads(environ.get("CLASS_LABELS", json.dumps(DEFAULT_CLASS_LABELS))))
+        if len(labels) < 2 or not all(isinstance(label, str) for label in labels):
+            raise ValueError(f"CLASS_LABELS must be a JSON list of at least two strings, not {labels}")
+        thriller_label = environ.get("THRILLER_LABEL", labels[-1])
+        if thriller_label not in labels:
+            raise ValueError(f"THRILLER_LABEL {thriller_label!r} is not one of CLASS_LABELS {labels}")
+        endpoint_name = environ.get("SAGEMAKER_ENDPOINT_NAME", "")
+        if not endpoint_name:
+            raise ValueError("SAGEMAKER_ENDPOINT_NAME is not set")
+        return Settings(
+            endpoint_name=endpoint_name,
+            class_labels=labels,
+            thriller_label=thriller_label,
+            max_body_bytes=int(environ.get("MAX_BODY_BYTES", 6_000_000)),
+            max_image_pixels=int(environ.get("MAX_IMAGE_PIXELS", 40_000_000)),
+            model_image_max_side=int(environ.get("MODEL_IMAGE_MAX_SIDE", 512)),
+            connect_timeout=float(environ.get("SAGEMAKER_CONNECT_TIMEOUT", 2)),
+            read_timeout=float(environ.get("SAGEMAKER_READ_TIMEOUT", 8)),
+            max_attempts=int(environ.get("SAGEMAKER_MAX_ATTEMPTS", 2)),
+        )
+    except (ValueError, TypeError) as error:
+        raise ConfigurationError("the API is misconfigured; its log says how", detail=str(error)) from None

@@ -10,6 +10,7 @@ from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 from chalice.test import Client
 
+import app as app_module
 from app import app
 from chalicelib.sagemaker_endpoint import sagemaker_client
 from chalicelib.settings import load_settings
@@ -35,6 +36,20 @@ def endpoint(client):
     with Stubber(sagemaker_client(DEV_SETTINGS)) as stubber:
         yield stubber
         stubber.assert_no_pending_responses()
+
+
+@pytest.fixture
+def sent_to_sagemaker(endpoint):
+    """The request parameters of the stubbed invoke_endpoint call, as the app built them."""
+    sent = {}
+    event = "before-parameter-build.sagemaker-runtime.InvokeEndpoint"
+
+    def capture(params, **_):
+        sent["body"] = params["Body"]
+
+    endpoint.client.meta.events.register(event, capture)
+    yield sent
+    endpoint.client.meta.events.unregister(event, capture)
 
 
 def answer_with(stubber, payload, expected_body=ANY):
@@ -109,20 +124,29 @@ def test_a_charset_parameter_on_the_json_content_type_is_accepted(client, endpoi
     assert response.status_code == 200
 
 
-def test_a_large_poster_is_sent_to_sagemaker_as_a_small_rgb_jpeg(client, endpoint):
-    sent = {}
-
-    def capture(params, **_):
-        sent["body"] = params["Body"]
-
-    endpoint.client.meta.events.register("before-parameter-build.sagemaker-runtime.InvokeEndpoint", capture)
+def test_a_large_poster_is_sent_to_sagemaker_as_a_small_rgb_jpeg(client, endpoint, sent_to_sagemaker):
     answer_with(endpoint, [0.4, 0.6])
     big_jpeg = encode(poster(1600, 2400), "JPEG", quality=95)
     assert post_json(client, {"data": base64_of(big_jpeg)}).status_code == 200
-    endpoint.client.meta.events.unregister("before-parameter-build.sagemaker-runtime.InvokeEndpoint", capture)
-    sent_image = Image.open(io.BytesIO(sent["body"]))
+    sent_image = Image.open(io.BytesIO(sent_to_sagemaker["body"]))
     assert (sent_image.format, sent_image.mode, max(sent_image.size)) == ("JPEG", "RGB", 512)
-    assert len(sent["body"]) < len(big_jpeg) / 10
+    assert len(sent_to_sagemaker["body"]) < len(big_jpeg) / 10
+
+
+def test_a_transparent_poster_marked_sideways_in_exif_reaches_the_model_upright(client, endpoint,
+                                                                               sent_to_sagemaker):
+    answer_with(endpoint, [0.4, 0.6])
+    sideways = poster(300, 450).convert("RGBA")
+    exif = sideways.getexif()
+    exif[0x0112] = 6
+    assert post_json(client, {"data": base64_of(encode(sideways, "PNG", exif=exif))}).status_code == 200
+    assert Image.open(io.BytesIO(sent_to_sagemaker["body"])).size == (450, 300)
+
+
+def test_a_jpeg_larger_than_the_model_needs_is_never_forwarded_as_it_came(client, endpoint, sent_to_sagemaker):
+    answer_with(endpoint, [0.4, 0.6])
+    assert post_json(client, {"data": base64_of(poster_jpeg(1024, 1024))}).status_code == 200
+    assert max(Image.open(io.BytesIO(sent_to_sagemaker["body"])).size) == 512
 
 
 @pytest.mark.parametrize("body,fragment", [
@@ -176,14 +200,15 @@ def test_error_answers_carry_cors_headers(client, endpoint):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_a_model_errors_traceback_stays_in_the_log_not_in_the_answer(client, endpoint):
+def test_upstream_messages_stay_in_the_log_not_in_the_answer(client, endpoint, caplog):
     endpoint.add_client_error("invoke_endpoint", service_error_code="ModelError", http_status_code=424,
                               service_message='Received server error (500) from primary with message "boom\n'
-                                              'Traceback (most recent call last):\n  File "inference.py"".')
+                                              'Traceback (most recent call last):". See account 123456789012.')
     response = post_json(client, {"data": base64_of(poster_jpeg())})
     assert response.status_code == 502
-    assert "boom" in response.json_body["message"]
     assert "Traceback" not in response.json_body["message"]
+    assert "123456789012" not in response.json_body["message"]
+    assert "Traceback" in caplog.text and "123456789012" in caplog.text
 
 
 def test_a_model_error_gets_502(client, endpoint):
@@ -208,7 +233,27 @@ def test_an_unknown_endpoint_gets_503(client, endpoint):
                               service_message=f"Endpoint {ENDPOINT_NAME} of account 123 not found.")
     response = post_json(client, {"data": base64_of(poster_jpeg())})
     assert response.status_code == 503
-    assert "not found" in response.json_body["message"]
+    assert "does not exist" in response.json_body["message"]
+
+
+@pytest.mark.parametrize("status,expected", [(503, 503), (429, 503), (504, 504), (500, 502)])
+def test_a_bare_upstream_status_without_an_error_code_is_mapped_by_its_status(client, endpoint, status, expected):
+    endpoint.add_client_error("invoke_endpoint", service_error_code="", http_status_code=status)
+    assert post_json(client, {"data": base64_of(poster_jpeg())}).status_code == expected
+
+
+@pytest.mark.parametrize("environment", [
+    {"CLASS_LABELS": "[]"}, {"CLASS_LABELS": "not json"}, {"THRILLER_LABEL": "horror"},
+    {"MAX_BODY_BYTES": "six"}, {"SAGEMAKER_ENDPOINT_NAME": ""}])
+def test_a_misconfigured_stage_gets_a_500_json_answer_without_a_traceback(client, endpoint, monkeypatch,
+                                                                           environment):
+    stage_environment = {**CHALICE_CONFIG["environment_variables"],
+                         **CHALICE_CONFIG["stages"]["dev"]["environment_variables"], **environment}
+    monkeypatch.setattr(app_module, "load_settings", lambda: load_settings(stage_environment))
+    response = post_json(client, {"data": base64_of(poster_jpeg())})
+    assert response.status_code == 500
+    assert response.json_body["error"] == "ServerMisconfigured"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_throttling_gets_503(client, endpoint):
