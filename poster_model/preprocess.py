@@ -45,7 +45,7 @@ def decode_image(data: bytes, draft_side: int | None = None) -> Image.Image:
 
 def to_rgb(image: Image.Image) -> Image.Image:
     """Flatten transparency onto white and convert any mode to RGB."""
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         image = image.convert("RGBA")
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, image).convert("RGB")

@@ -2,7 +2,6 @@
 
 Ports come from ENDPOINT_PORT (8080), API_PORT (8000) and SITE_PORT (8001); HOST (127.0.0.1).
 """
-import contextlib
 import functools
 import os
 import signal
@@ -44,22 +43,41 @@ def start(command: list[str], env: dict) -> subprocess.Popen:
 
 
 def stop(process: subprocess.Popen) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
     try:
+        os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except ProcessLookupError:
+        process.wait()
 
 
 class StaticSiteHandler(SimpleHTTPRequestHandler):
-    """Explicit types: a module script must be served as JavaScript whatever /etc/mime.types says."""
+    """static/ as it is, plus the config.js that points the page at the local API.
+
+    Explicit types: a module script must be served as JavaScript whatever /etc/mime.types says.
+    """
     extensions_map = {".html": "text/html", ".css": "text/css", ".js": "text/javascript",
                       ".png": "image/png", ".svg": "image/svg+xml", ".ico": "image/x-icon"}
 
+    def __init__(self, *args, config_js: bytes, **kwargs):
+        self.config_js = config_js
+        super().__init__(*args, directory=str(STATIC_DIR), **kwargs)
 
-def serve_site(host: str, port: int) -> ThreadingHTTPServer:
-    handler = functools.partial(StaticSiteHandler, directory=str(STATIC_DIR))
+    def do_GET(self):
+        if self.path.split("?", 1)[0] != "/config.js":
+            return super().do_GET()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/javascript")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Content-Length", str(len(self.config_js)))
+        self.end_headers()
+        self.wfile.write(self.config_js)
+
+
+def serve_site(host: str, port: int, api_url: str) -> ThreadingHTTPServer:
+    handler = functools.partial(StaticSiteHandler, config_js=render_config_js(api_url).encode())
     server = ThreadingHTTPServer((host, port), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
@@ -89,8 +107,7 @@ def main() -> None:
                      "--host", host, "--port", str(api_port)], env)
         processes.append(api)
         wait_for(f"{api_url}/health", api, "The API (chalice local)")
-        (STATIC_DIR / "config.js").write_text(render_config_js(api_url))
-        site = serve_site(host, site_port)
+        site = serve_site(host, site_port, api_url)
         print(f"\nModel endpoint: {endpoint_url}/endpoints/{LOCAL_ENDPOINT_NAME}/invocations"
               f"\nAPI:            {api_url}/predict"
               f"\nPage:           {site_url}/   <- open this"

@@ -3,33 +3,27 @@ import base64
 import json
 import os
 import signal
-import subprocess
 import sys
 import urllib.request
 
 import pytest
 
 from tests.images import poster_jpeg
-from tests.servers import PROJECT_ROOT, free_port, wait_until_ready
+from tests.servers import free_port, running_process
 
 
 @pytest.fixture
 def stack(tmp_path):
+    """make run on free ports; whatever the test does, the whole process group is stopped after."""
     ports = {"ENDPOINT_PORT": free_port(), "API_PORT": free_port(), "SITE_PORT": free_port()}
-    process = subprocess.Popen(
-        [sys.executable, "scripts/run_local.py"], cwd=PROJECT_ROOT,
-        env={**os.environ, **{name: str(port) for name, port in ports.items()}},
-        stdout=open(tmp_path / "run.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        wait_until_ready(f"http://127.0.0.1:{ports['SITE_PORT']}/", process, timeout=90)
+    environment = {name: str(port) for name, port in ports.items()}
+    with running_process([sys.executable, "scripts/run_local.py"], f"http://127.0.0.1:{ports['SITE_PORT']}/",
+                         environment, tmp_path / "run.log") as process:
         yield process, ports
-    finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
 
 
 def test_the_page_api_and_model_answer_together_and_ctrl_c_stops_them_all(stack):
+    """The servers run in process groups of their own, so only run_local's own cleanup can stop them."""
     process, ports = stack
     site, api = f"http://127.0.0.1:{ports['SITE_PORT']}", f"http://127.0.0.1:{ports['API_PORT']}"
     config_js = urllib.request.urlopen(f"{site}/config.js").read().decode()
