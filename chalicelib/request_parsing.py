@@ -34,7 +34,8 @@ def extract_image_bytes(body: bytes | None, content_type: str | None, max_body_b
         return body
     raise UnsupportedMediaTypeError(
         f"Content-Type {content_type or '(none)'!r} is not supported: send application/json "
-        f"{{\"data\": \"<base64>\"}} or the raw image as image/jpeg, image/png, image/webp, image/gif or image/bmp")
+        f"{{\"data\": \"<base64>\"}} or the raw image as image/jpeg, image/png, image/webp, image/gif, image/bmp "
+        f"or application/octet-stream")
 
 
 def image_bytes_from_json(body: bytes) -> bytes:

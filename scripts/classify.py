@@ -7,6 +7,7 @@ process; with --api each image goes to a running POST /predict. An image that ca
 or classified gets an {"path", "error"} line; the exit status is 1 if any image failed.
 """
 import argparse
+import http.client
 import json
 import sys
 import urllib.error
@@ -71,10 +72,10 @@ class ApiClassifier:
                 answer = json.load(response)
         except urllib.error.HTTPError as error:
             raise ClassificationError(f"API answered {error.code}: {api_error_message(error)}") from error
-        except (urllib.error.URLError, OSError) as error:
+        except (OSError, http.client.HTTPException) as error:
             reason = getattr(error, "reason", error)
             raise ClassificationError(f"cannot reach {self.predict_url}: {reason}") from error
-        except json.JSONDecodeError as error:
+        except ValueError as error:
             raise ClassificationError(f"API answered something that is not JSON: {error}") from error
         try:
             return answer["label"], float(answer["probability"])

@@ -245,7 +245,20 @@ def trust_policy() -> dict:
         "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 
 
-def hosting_policy(partition: str, account: str, bucket: str, prefix: str) -> dict:
+ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+                       r"(?P<repository>[^:@]+)")
+
+
+def image_repository_arn(image: str, partition: str) -> str:
+    """The ECR repository the role may pull from: the one the endpoint's image lives in."""
+    match = ECR_IMAGE.match(image)
+    if not match:
+        raise DeployError(f"--create-role needs an ECR image URI (ACCOUNT.dkr.ecr.REGION.amazonaws.com/REPO:TAG), "
+                          f"not {image}.")
+    return f"arn:{partition}:ecr:{match['region']}:{match['account']}:repository/{match['repository']}"
+
+
+def hosting_policy(partition: str, account: str, bucket: str, prefix: str, image: str) -> dict:
     """Only what hosting needs: read the model artefacts, pull the image, write the endpoint's logs."""
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "ReadModelArtefacts", "Effect": "Allow", "Action": "s3:GetObject",
@@ -257,7 +270,7 @@ def hosting_policy(partition: str, account: str, bucket: str, prefix: str) -> di
          "Resource": "*"},
         {"Sid": "PullContainerImage", "Effect": "Allow",
          "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-         "Resource": f"arn:{partition}:ecr:*:*:repository/{PYTORCH_INFERENCE_REPOSITORY}"},
+         "Resource": image_repository_arn(image, partition)},
     ]}
 
 
@@ -276,9 +289,9 @@ def create_role(iam, role_name: str, policy_name: str, policy: dict) -> tuple[st
         arn, created = iam.get_role(RoleName=role_name)["Role"]["Arn"], False
         say(f"IAM role {arn} already exists")
     iam.put_role_policy(RoleName=role_name, PolicyName=policy_name, PolicyDocument=json.dumps(policy))
-    reading = policy["Statement"][0]["Resource"]
+    reading, pulling = policy["Statement"][0]["Resource"], policy["Statement"][-1]["Resource"]
     say(f"set its inline policy {policy_name}: s3:GetObject on {reading}, CloudWatch Logs writes to "
-        f"/aws/sagemaker/*, ECR pulls of {PYTORCH_INFERENCE_REPOSITORY}")
+        f"/aws/sagemaker/*, ECR pulls from {pulling}")
     return arn, created
 
 
@@ -419,7 +432,7 @@ def deploy(args: argparse.Namespace, session: boto3.session.Session) -> str:
         role_arn = args.role_arn
     elif args.create_role:
         role_arn, new_role = create_role(iam, role_name, f"{app_name}-model-hosting",
-                                         hosting_policy(partition, account, args.bucket, prefix))
+                                         hosting_policy(partition, account, args.bucket, prefix, image))
     else:
         role_arn = existing_role(iam, role_name)
 
@@ -502,7 +515,7 @@ def main(argv: list[str] | None = None) -> int:
         reason = describe_client_error(error)
     except BotoCoreError as error:
         reason = f"AWS call failed: {error}."
-    except OSError as error:
+    except (OSError, ValueError) as error:
         reason = f"{error}."
     except KeyboardInterrupt:
         reason = "interrupted: SageMaker goes on with what was started; run again to wait for it."

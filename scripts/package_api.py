@@ -8,6 +8,7 @@ answers and stage throttling; its CorsAllowOrigin parameter defaults to the stag
 """
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,7 +17,7 @@ from pathlib import Path
 from scripts.api_gateway_settings import (CORS_PARAMETER, MERGE_TEMPLATE, PROJECT_ROOT, SettingsError, read_json,
                                           stage_cors_origin)
 
-CHALICE = Path(sys.executable).parent / "chalice"
+CHALICE = shutil.which("chalice", path=str(Path(sys.executable).parent)) or shutil.which("chalice")
 
 
 def stage_merge_template(stage: str, project_dir: Path) -> dict:
@@ -38,10 +39,13 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
+    if not CHALICE:
+        print("error: chalice is not installed: run `make venv` and use .venv/bin/python.", file=sys.stderr)
+        return 1
     with tempfile.TemporaryDirectory() as workdir:
         merge_template = Path(workdir) / f"merge-template-{args.stage}.json"
         merge_template.write_text(json.dumps(template, indent=2), encoding="utf-8")
-        return subprocess.run([str(CHALICE), "--project-dir", str(args.project_dir), "package",
+        return subprocess.run([CHALICE, "--project-dir", str(args.project_dir), "package",
                                "--stage", args.stage, "--merge-template", str(merge_template),
                                str(args.outdir.resolve())]).returncode
 

@@ -261,8 +261,17 @@ def test_create_role_creates_a_role_for_sagemaker_with_a_minimal_policy(run, aws
         "logs:DescribeLogStreams", "ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
         "ecr:BatchCheckLayerAvailability"}
     assert actions["s3:GetObject"] == f"arn:aws:s3:::{BUCKET}/is-this-movie-a-thriller/models/*"
+    image = deployed_model(stage_endpoint_name(STAGE))["PrimaryContainer"]["Image"]
+    registry_account, _, _, region = image.split("/")[0].split(".")[:4]
+    assert actions["ecr:BatchGetImage"] == f"arn:aws:ecr:{region}:{registry_account}:repository/pytorch-inference"
     assert deployed_model(stage_endpoint_name(STAGE))["ExecutionRoleArn"] == role["Arn"]
     assert role["Arn"] in err and policy_name in err
+
+
+def test_create_role_with_an_image_outside_ecr_is_refused_in_one_sentence(run):
+    status, _, err = run("--create-role", "--image-uri", "docker.io/library/python:3.12")
+    assert status == 1
+    assert "needs an ECR image URI" in err and "Traceback" not in err
 
 
 def test_an_existing_role_is_used_without_create_role(run):
