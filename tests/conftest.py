@@ -8,3 +8,5 @@ os.environ.update({
 })
 for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"):
     os.environ.pop(variable, None)
+
+pytest_plugins = ["tests.moto_server"]

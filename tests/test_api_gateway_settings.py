@@ -6,7 +6,7 @@ import boto3
 import pytest
 
 from scripts.api_gateway_settings import MERGE_TEMPLATE, main
-from tests.moto_server import REGION, aws, moto_url  # noqa: F401 (fixtures)
+from tests.moto_server import REGION
 
 SITE_ORIGIN = "https://thriller.example.com"
 API_STAGE = "api"

@@ -15,6 +15,7 @@ from tests.servers import LOCAL_ENDPOINT_NAME, free_port, running_chalice_local
 
 READ_TIMEOUT_S = 2
 MAX_ATTEMPTS = 2
+API_GATEWAY_TIMEOUT_S = 29
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +115,7 @@ def test_a_slow_endpoint_becomes_504_within_the_time_limit(api, sagemaker):
     started = time.monotonic()
     status, _, body = post_poster(api)
     assert (status, json.loads(body)["error"]) == (504, "EndpointTimeout")
-    assert time.monotonic() - started < READ_TIMEOUT_S * MAX_ATTEMPTS + 2
+    assert time.monotonic() - started < API_GATEWAY_TIMEOUT_S
 
 
 def test_throttling_is_retried_a_bounded_number_of_times_then_becomes_503(api, sagemaker):

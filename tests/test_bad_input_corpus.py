@@ -253,6 +253,8 @@ def test_an_exif_rotated_poster_reaches_the_model_upright(api, sagemaker):
 
 
 def test_the_server_still_answers_after_the_whole_corpus(api):
+    for case in CORPUS:
+        call(api, "POST", "/predict", case.body(), case.content_type)
     assert call(api, "GET", "/health")[:1] == (200,)
     status, _, body = call(api, "POST", "/predict", poster_jpeg(), "image/jpeg")
     assert (status, json.loads(body)["probability"]) == (200, 0.7)

@@ -16,7 +16,6 @@ from moto.sagemaker.models import sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 
 from scripts import deploy_model
-from tests.moto_server import aws, moto_url  # noqa: F401 (fixtures)
 from tests.onnx_models import write_tiny_model
 from tests.servers import PROJECT_ROOT, free_port
 

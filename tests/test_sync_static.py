@@ -9,7 +9,7 @@ import pytest
 
 from scripts.static_config import render_config_js
 from scripts.sync_static import main
-from tests.moto_server import REGION, aws, moto_url  # noqa: F401 (fixtures)
+from tests.moto_server import REGION
 from tests.servers import PROJECT_ROOT
 
 BUCKET = "thriller-site-test"
