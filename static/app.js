@@ -25,6 +25,8 @@ let pending = null; // the AbortController of the request in flight
 class ShownError extends Error {} // its message is written for the person using the page
 const CANCELLED = Symbol("another poster was chosen");
 const UNREADABLE_ANSWER = "The service sent an answer this page cannot read. Try again later.";
+const NOT_A_FILE =
+  "Drop an image file, not a link or text: save the poster to your device first, then drop or choose it.";
 const NOT_CONFIGURED =
   "This page is not set up: config.js with the API address (apiUrl) is missing, so it cannot ask for an answer.";
 
@@ -46,10 +48,10 @@ function clearOutcome() {
   if (!apiUrl) showError(NOT_CONFIGURED);
 }
 
+// aria-disabled rather than disabled: a disabled button loses keyboard focus to the page body.
 function setBusy(busy) {
-  askButton.disabled = busy;
+  askButton.setAttribute("aria-disabled", String(busy));
   askButton.setAttribute("aria-busy", String(busy));
-  statusLine.textContent = busy ? "Asking the model…" : "";
 }
 
 function forgetPoster() {
@@ -151,7 +153,8 @@ async function predict(dataUrl, signal) {
   } catch {
     throw new ShownError(UNREADABLE_ANSWER);
   }
-  if (typeof body.probability !== "number" || typeof body.is_thriller !== "boolean") {
+  if (!body || typeof body !== "object" || !Number.isFinite(body.probability)
+      || typeof body.is_thriller !== "boolean") {
     throw new ShownError(UNREADABLE_ANSWER);
   }
   return body;
@@ -160,6 +163,8 @@ async function predict(dataUrl, signal) {
 function showAnswer(result) {
   const percent = Math.round(result.probability * 100);
   verdict.textContent = result.is_thriller ? "Yes, a thriller or crime movie" : "No, not a thriller or crime movie";
+  // The status line is the one live region: an answer unhidden now would not be read out.
+  statusLine.textContent = `${verdict.textContent}: ${percent}% chance of a thriller/crime movie.`;
   answer.classList.toggle("is-thriller", result.is_thriller);
   answer.classList.toggle("is-not-thriller", !result.is_thriller);
   probabilityFill.style.setProperty("--probability", `${percent}%`);
@@ -180,6 +185,7 @@ async function ask(event) {
     input.focus();
     return;
   }
+  if (pending) return; // the button only looks disabled while waiting, so it can still be pressed
   const chosen = poster;
   const controller = new AbortController();
   const timer = setTimeout(
@@ -188,15 +194,20 @@ async function ask(event) {
     TIMEOUT_MS);
   pending = controller;
   setBusy(true);
+  statusLine.textContent = "Asking the model…";
   try {
     const readable = await chosen.decoded.then(() => true, () => false);
-    if (!readable) return; // choosePoster has said why
+    if (!readable) {
+      statusLine.textContent = "";
+      return; // choosePoster has said why
+    }
     const result = await predict(await encodeForSending(chosen), controller.signal);
     if (controller.signal.aborted) throw controller.signal.reason;
     showAnswer(result);
   } catch (error) {
     const cause = controller.signal.aborted ? controller.signal.reason : error;
     if (cause === CANCELLED) return;
+    statusLine.textContent = "";
     showError(cause instanceof ShownError ? cause.message : `Something went wrong: ${cause.message}`);
   } finally {
     clearTimeout(timer);
@@ -237,6 +248,7 @@ function acceptDrags() {
     document.body.classList.remove("is-dragging");
     const file = firstFile(event.dataTransfer);
     if (file) choosePoster(file);
+    else showError(NOT_A_FILE);
   });
 }
 

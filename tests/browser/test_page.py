@@ -77,6 +77,21 @@ def drop_file(page, name: str, data: bytes, media_type: str):
         {"name": name, "encoded": base64.b64encode(data).decode(), "mediaType": media_type})
 
 
+def drop_link(page, url: str):
+    """What the browser does when a link or an image is dragged from another tab: no file, only its address."""
+    page.evaluate(
+        """(url) => {
+          const transfer = new DataTransfer();
+          transfer.setData("text/uri-list", url);
+          transfer.setData("text/plain", url);
+          const target = document.querySelector("h1");
+          for (const type of ["dragenter", "dragover", "drop"]) {
+            target.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: transfer}));
+          }
+        }""",
+        url)
+
+
 def paste_file(page, name: str, data: bytes, media_type: str):
     page.evaluate(
         """({name, encoded, mediaType}) => {
@@ -219,6 +234,66 @@ def test_the_button_is_disabled_with_a_spinner_while_waiting(page, site, files):
     expect(page.locator("#ask-button .spinner")).to_be_hidden()
 
 
+def test_pressing_the_button_again_while_waiting_sends_no_second_question(page, site, files):
+    sent = record_predict_requests(page)
+    held = []
+    page.route("**/predict", lambda route: held.append(route))
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["poster.jpg"])
+    expect(page.locator("#poster-preview")).to_be_visible()
+
+    ask_button(page).focus()
+    page.keyboard.press("Enter")
+    wait_until_held(page, held)
+    page.keyboard.press("Enter")
+    held[0].continue_()
+
+    expect(page.locator("#verdict")).to_be_visible()
+    expect(ask_button(page)).to_be_enabled()
+    assert len(sent) == 1
+
+
+def test_keyboard_focus_stays_on_the_button_while_waiting_and_after_the_answer(page, site, files):
+    held = []
+    page.route("**/predict", lambda route: held.append(route))
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["poster.jpg"])
+    expect(page.locator("#poster-preview")).to_be_visible()
+
+    ask_button(page).focus()
+    page.keyboard.press("Enter")
+    wait_until_held(page, held)
+    expect(ask_button(page)).to_be_focused()
+    held[0].continue_()
+
+    expect(page.locator("#verdict")).to_be_visible()
+    expect(ask_button(page)).to_be_focused()
+    assert page.evaluate("document.activeElement.tagName") != "BODY"
+
+
+def test_choosing_another_poster_while_waiting_drops_the_pending_question(page, site, files):
+    held = []
+    page.route("**/predict", lambda route: held.append(route))
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["poster.jpg"])
+    expect(page.locator("#poster-preview")).to_be_visible()
+    ask_button(page).click()
+    wait_until_held(page, held)
+
+    page.set_input_files("#poster-input", files["another-poster.png"])
+    expect(page.get_by_role("img", name=re.compile("another-poster.png"))).to_be_visible()
+    first_question = held[0]
+    first_question.continue_()
+
+    assert first_question.request.response() is None, "the page did not abandon the first question"
+    expect(page.locator("#answer")).to_be_hidden()
+    expect(page.get_by_role("alert")).to_be_hidden()
+    expect(page.get_by_role("status")).to_be_empty()
+    expect(ask_button(page)).to_be_enabled()
+    page.unroute("**/predict")
+    expect_answer_shown(page, ask_and_read_answer(page))
+
+
 def test_choosing_another_poster_clears_the_last_answer(page, site, files):
     page.goto(site["live"])
     page.set_input_files("#poster-input", files["poster.jpg"])
@@ -283,6 +358,22 @@ def test_an_error_answer_without_a_json_message_shows_its_status(page, site, fil
     ask_button(page).click()
 
     expect(page.get_by_role("alert")).to_contain_text("HTTP 502")
+
+
+@pytest.mark.parametrize("body", ["null", "[0.2, 0.8]", "0.8", '{"label": "thriller/crime"}'])
+def test_an_ok_answer_of_the_wrong_shape_is_reported_in_words(page, site, files, body):
+    page.route("**/predict", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=body, headers={"Access-Control-Allow-Origin": "*"}))
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["poster.jpg"])
+    expect(page.locator("#poster-preview")).to_be_visible()
+
+    ask_button(page).click()
+
+    expect(page.get_by_role("alert")).to_have_text(
+        "The service sent an answer this page cannot read. Try again later.")
+    expect(page.locator("#answer")).to_be_hidden()
+    expect(ask_button(page)).to_be_enabled()
 
 
 def test_an_unreachable_api_is_reported_in_words(page, site, files):
@@ -356,11 +447,33 @@ def test_clicking_the_drop_zone_opens_the_file_picker(page, site, files):
     expect(page.get_by_role("img", name=re.compile("poster.jpg"))).to_be_visible()
 
 
-def test_the_answer_is_announced_by_a_live_region(page, site):
+def test_the_answer_is_announced_once_in_the_status_line(page, site, files):
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["poster.jpg"])
+
+    result = ask_and_read_answer(page)
+
+    verdict = page.locator("#verdict")
+    expect(verdict).to_be_visible()
+    status = page.get_by_role("status")
+    expect(status).to_contain_text(verdict.text_content())
+    expect(status).to_contain_text(expected_percent(result["probability"]))
+    expect(status).to_have_attribute("aria-live", "polite")
+    assert page.locator("[aria-live]").count() == 1, "the answer would be read out twice"
+
+
+def test_a_link_dropped_on_the_page_is_refused_in_words_and_not_sent(page, site):
+    sent = record_predict_requests(page)
     page.goto(site["live"])
 
-    expect(page.locator("#answer")).to_have_attribute("aria-live", "polite")
-    expect(page.get_by_role("status")).to_have_attribute("aria-live", "polite")
+    drop_link(page, f"{site['live']}poster.jpg")
+
+    expect(page.get_by_role("alert")).to_contain_text("Drop an image file")
+    expect(page.locator("#poster-preview")).to_be_hidden()
+    expect(page.locator("body")).not_to_have_class(re.compile("is-dragging"))
+    ask_button(page).click()
+    expect(page.get_by_role("alert")).to_contain_text("Choose a poster first")
+    assert sent == []
 
 
 def test_the_page_fits_a_phone_screen_in_the_dark_colour_scheme(browser, site, files, artifacts_dir):
