@@ -5,35 +5,38 @@
 Single-image latency counts everything a request costs the model: JPEG decode, resize and
 inference. It is measured in this process and through the local SageMaker endpoint (a real
 server process called with boto3, as the app calls it). Posters come from ../shared/posters
-when present, else poster-sized generated JPEGs. Target: median at most 30 ms per poster.
+when present, else poster-sized generated JPEGs; each first goes through the API's own
+normalize_image with the stage's limits, so the model gets exactly the bytes the API would send.
+Target: median at most 30 ms per poster.
 """
 import argparse
-import json
 import contextlib
 import io
+import json
 import os
-import signal
-import socket
 import statistics
-import subprocess
 import sys
+import tempfile
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import boto3
-import numpy as np
-from botocore.config import Config
-from PIL import Image
-
-from poster_model.predictor import PosterClassifier
-from poster_model.preprocess import image_bytes_to_input
-
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+import boto3  # noqa: E402
+import numpy as np  # noqa: E402
+from botocore.config import Config  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from chalicelib.image_normalizing import normalize_image  # noqa: E402
+from chalicelib.settings import load_settings  # noqa: E402
+from poster_model.predictor import PosterClassifier  # noqa: E402
+from poster_model.preprocess import image_bytes_to_input  # noqa: E402
+from tests.servers import LOCAL_ENDPOINT_NAME, running_model_endpoint  # noqa: E402
+
 SHARED_POSTERS = PROJECT_ROOT.parent / "shared" / "posters" / "images"
 TARGET_MEDIAN_MS = 30.0
-ENDPOINT_NAME = "latency-bench"
 
 
 def generated_posters(count: int) -> list[bytes]:
@@ -63,6 +66,19 @@ def load_posters(count: int) -> tuple[list[bytes], str]:
     return generated_posters(count), f"{count} generated 341x512 JPEG posters"
 
 
+def as_the_api_sends(posters: list[bytes], stage: str = "dev") -> tuple[list[bytes], str]:
+    """Each poster through the API's normalize_image with the stage's limits."""
+    config = json.loads((PROJECT_ROOT / ".chalice" / "config.json").read_text())
+    settings = load_settings({**config.get("environment_variables", {}),
+                              **config["stages"][stage].get("environment_variables", {})})
+    normalized = [normalize_image(data, settings.model_image_max_side, settings.max_image_pixels)
+                  for data in posters]
+    changed = sum(before != after for before, after in zip(posters, normalized))
+    return normalized, (f"normalised as the API does (max side {settings.model_image_max_side} px, "
+                        f"{settings.max_image_pixels / 1e6:g} MP): {changed} re-encoded, "
+                        f"{len(posters) - changed} sent as they are")
+
+
 def percentiles_ms(seconds: list[float]) -> str:
     milliseconds = np.array(seconds) * 1000
     return f"median {np.median(milliseconds):6.1f} ms   p95 {np.percentile(milliseconds, 95):6.1f} ms"
@@ -84,30 +100,16 @@ def images_per_second(count: int, run) -> float:
 
 
 @contextlib.contextmanager
-def endpoint_process(model_path: Path):
-    """The local endpoint on a free port, stopped with its process group at the end."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    command = [sys.executable, "-m", "poster_model.server", "--port", str(port),
-               "--endpoint-name", ENDPOINT_NAME, "--model", str(model_path)]
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/ping", timeout=2).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"error: the endpoint did not start: {' '.join(command)}")
-                time.sleep(0.1)
+def started_endpoint(model_path: Path):
+    """tests.servers' local endpoint; a clear error (with the end of its log) when it does not start."""
+    with tempfile.TemporaryDirectory() as scratch, contextlib.ExitStack() as stack:
+        log_path = Path(scratch) / "endpoint.log"
+        try:
+            url = stack.enter_context(running_model_endpoint(model_path, log_path))
+        except (RuntimeError, TimeoutError) as error:
+            log_tail = log_path.read_text(errors="replace")[-2000:] if log_path.exists() else ""
+            raise SystemExit(f"error: the local endpoint did not start: {error}\n{log_tail}") from None
         yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
 
 
 def main() -> None:
@@ -122,9 +124,10 @@ def main() -> None:
         classifier = PosterClassifier(args.model)
     except Exception as error:  # onnxruntime raises its own exception types for missing or broken files
         raise SystemExit(f"error: cannot load the model: {error}")
-    posters, source = load_posters(args.runs)
+    originals, source = load_posters(args.runs)
+    posters, normalization = as_the_api_sends(originals)
     print(f"model {classifier.model_path} ({classifier.model_path.stat().st_size / 1e6:.1f} MB, "
-          f"input {classifier.width}x{classifier.height}); {source}")
+          f"input {classifier.width}x{classifier.height}); {source}, {normalization}")
     load, cpus = os.getloadavg()[0], os.cpu_count()
     print(f"{cpus} CPUs, load average {load:.1f}" + (": busy machine, figures inflated" if load > cpus else ""))
 
@@ -141,15 +144,15 @@ def main() -> None:
     print(f"in-process, one image  : {percentiles_ms(in_process)}   ({1 / statistics.mean(in_process):.1f} images/s)")
     print(f"in-process, batch {args.batch:<4} : {batch_rate:.1f} images/s (decode included)")
 
-    with endpoint_process(classifier.model_path) as url:
+    with started_endpoint(classifier.model_path) as url:
         runtime = boto3.client("sagemaker-runtime", endpoint_url=url, region_name="us-east-1",
                                aws_access_key_id="bench", aws_secret_access_key="bench",
                                config=Config(retries={"max_attempts": 1},
                                              max_pool_connections=max(10, args.clients)))
 
         def invoke(data: bytes) -> bytes:
-            return runtime.invoke_endpoint(EndpointName=ENDPOINT_NAME, Body=data, ContentType="application/x-image",
-                                           Accept="application/json")["Body"].read()
+            return runtime.invoke_endpoint(EndpointName=LOCAL_ENDPOINT_NAME, Body=data,
+                                           ContentType="application/x-image", Accept="application/json")["Body"].read()
 
         time_each(invoke, posters[:5])
         over_http = time_each(invoke, posters)
@@ -159,15 +162,17 @@ def main() -> None:
                 list(pool.map(invoke, posters))
 
         http_rate = images_per_second(len(posters), invoke_concurrently)
-    print(f"HTTP endpoint, one call: {percentiles_ms(over_http)}")
-    print(f"HTTP endpoint, {args.clients} clients: {http_rate:.1f} images/s")
     median_ms = statistics.median(in_process) * 1000
+    http_ratio = statistics.median(over_http) * 1000 / median_ms
+    print(f"HTTP endpoint, one call: {percentiles_ms(over_http)}   ({http_ratio:.2f} x in-process median)")
+    print(f"HTTP endpoint, {args.clients} clients: {http_rate:.1f} images/s")
     verdict = "met" if median_ms <= TARGET_MEDIAN_MS else "MISSED"
     print(f"target: in-process median {median_ms:.1f} ms <= {TARGET_MEDIAN_MS:.0f} ms: {verdict}")
 
     def row(measure: str, timings=None, rate=None) -> dict:
         return {"measure": measure,
                 "median (ms)": round(statistics.median(timings) * 1000, 1) if timings else "-",
+                "x in-process median": round(statistics.median(timings) * 1000 / median_ms, 2) if timings else "-",
                 "p95 (ms)": round(float(np.percentile(timings, 95)) * 1000, 1) if timings else "-",
                 "images/s": round(rate if rate else 1 / statistics.mean(timings), 1)}
 
@@ -175,7 +180,8 @@ def main() -> None:
         "benchmark": "model_latency", "target": f"in-process median <= {TARGET_MEDIAN_MS:g} ms",
         "verdict": verdict,
         "summary": f"one poster in-process, decode included: median {median_ms:.1f} ms, "
-                   f"p95 {np.percentile(in_process, 95) * 1000:.1f} ms; batch {args.batch}: {batch_rate:.1f} images/s",
+                   f"p95 {np.percentile(in_process, 95) * 1000:.1f} ms; batch {args.batch}: "
+                   f"{batch_rate:.1f} images/s; one HTTP call {http_ratio:.2f} x in-process",
         "table": [row("in-process, one image", in_process), row(f"in-process, batch {args.batch}", rate=batch_rate),
                   row("HTTP endpoint, one call", over_http),
                   row(f"HTTP endpoint, {args.clients} clients", rate=http_rate)]}))
