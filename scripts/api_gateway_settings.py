@@ -17,6 +17,8 @@ from urllib.parse import urlparse
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from scripts.chalice_project import ChaliceProjectError, deployed_rest_api, stage_variable
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MERGE_TEMPLATE = PROJECT_ROOT / "deploy" / "merge-template.json"
 API_RESOURCE = "RestAPI"
@@ -40,11 +42,7 @@ def read_json(path: Path, what: str) -> dict:
 
 def stage_cors_origin(project_dir: Path, stage: str) -> str | None:
     """The CORS_ALLOW_ORIGIN that .chalice/config.json gives the stage's Lambda function, if any."""
-    config = read_json(project_dir / ".chalice" / "config.json", "Chalice config")
-    if stage not in config.get("stages", {}):
-        raise SettingsError(f"Stage {stage} is not in {project_dir / '.chalice' / 'config.json'}.")
-    stage_variables = config["stages"][stage].get("environment_variables", {})
-    return stage_variables.get("CORS_ALLOW_ORIGIN", config.get("environment_variables", {}).get("CORS_ALLOW_ORIGIN"))
+    return stage_variable(project_dir, stage, "CORS_ALLOW_ORIGIN")
 
 
 def parameter_values(template: dict, overrides: dict[str, object]) -> dict[str, object]:
@@ -101,22 +99,15 @@ def throttling_patch(template: dict, parameters: dict[str, object]) -> list[dict
     return operations
 
 
-def deployed_rest_api(project_dir: Path, stage: str) -> tuple[str, str, str]:
+def deployed_api_location(project_dir: Path, stage: str) -> tuple[str, str, str]:
     """(rest API id, region, API Gateway stage) that `chalice deploy --stage STAGE` recorded."""
-    path = project_dir / ".chalice" / "deployed" / f"{stage}.json"
-    if not path.is_file():
-        raise SettingsError(f"No deployed API for stage {stage}: run `chalice deploy --stage {stage}` first "
-                            f"(it writes {path}).")
-    for resource in read_json(path, "Deployed-resources file").get("resources", []):
-        if resource.get("resource_type") == "rest_api":
-            url = urlparse(resource["rest_api_url"])
-            region = url.hostname.split(".")[2]
-            return resource["rest_api_id"], region, url.path.strip("/")
-    raise SettingsError(f"{path} records no REST API: run `chalice deploy --stage {stage}` first.")
+    rest_api = deployed_rest_api(project_dir, stage)
+    url = urlparse(rest_api["rest_api_url"])
+    return rest_api["rest_api_id"], url.hostname.split(".")[2], url.path.strip("/")
 
 
 def apply_settings(args: argparse.Namespace, session: boto3.session.Session) -> None:
-    rest_api_id, region, api_stage = deployed_rest_api(args.project_dir, args.stage)
+    rest_api_id, region, api_stage = deployed_api_location(args.project_dir, args.stage)
     template = read_json(args.merge_template, "Merge template")
     parameters = parameter_values(template, {
         CORS_PARAMETER: args.cors_origin or stage_cors_origin(args.project_dir, args.stage),
@@ -155,7 +146,7 @@ def main(argv: list[str] | None = None, session: boto3.session.Session | None = 
     try:
         apply_settings(args, session or boto3.session.Session())
         return 0
-    except SettingsError as error:
+    except (SettingsError, ChaliceProjectError) as error:
         reason = str(error)
     except NoCredentialsError:
         reason = "No AWS credentials found: run `aws configure`, set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and " \

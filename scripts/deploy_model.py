@@ -26,9 +26,9 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
 from poster_model.sagemaker_inference import MODEL_FILE_NAME
+from scripts.chalice_project import ChaliceProjectError, read_config, stage_variable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CHALICE_CONFIG = PROJECT_ROOT / ".chalice" / "config.json"
 DEFAULT_MODEL_PATH = PROJECT_ROOT / "model" / MODEL_FILE_NAME
 PACKAGE_DIR = PROJECT_ROOT / "poster_model"
 INFERENCE_SOURCE = PACKAGE_DIR / "sagemaker_inference.py"
@@ -173,17 +173,16 @@ def tar_entry(name: str, kind: bytes, mode: int) -> tarfile.TarInfo:
     return entry
 
 
-def stage_settings(stage: str, config_path: Path = CHALICE_CONFIG) -> tuple[str, str]:
+def stage_settings(stage: str, project_dir: Path = PROJECT_ROOT) -> tuple[str, str]:
     """(app name, endpoint name) of a Chalice stage: the endpoint its deployed API invokes."""
-    config = json.loads(config_path.read_text())
-    stages = config.get("stages", {})
-    if stage not in stages:
-        raise DeployError(f"unknown stage {stage!r}: {config_path.name} defines {', '.join(sorted(stages))}.")
-    endpoint_name = (stages[stage].get("environment_variables", {}).get("SAGEMAKER_ENDPOINT_NAME")
-                     or config.get("environment_variables", {}).get("SAGEMAKER_ENDPOINT_NAME"))
+    try:
+        endpoint_name = stage_variable(project_dir, stage, "SAGEMAKER_ENDPOINT_NAME")
+        app_name = read_config(project_dir)["app_name"]
+    except (ChaliceProjectError, KeyError) as error:
+        raise DeployError(f"{error}") from None
     if not endpoint_name:
-        raise DeployError(f"stage {stage!r} sets no SAGEMAKER_ENDPOINT_NAME in {config_path.name}.")
-    return config["app_name"], endpoint_name
+        raise DeployError(f"stage {stage!r} sets no SAGEMAKER_ENDPOINT_NAME in .chalice/config.json.")
+    return app_name, endpoint_name
 
 
 def container_image(region: str, partition: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from scripts.api_gateway_settings import (CORS_PARAMETER, MERGE_TEMPLATE, PROJECT_ROOT, SettingsError, read_json,
                                           stage_cors_origin)
+from scripts.chalice_project import ChaliceProjectError
 
 CHALICE = shutil.which("chalice", path=str(Path(sys.executable).parent)) or shutil.which("chalice")
 
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         template = stage_merge_template(args.stage, args.project_dir)
-    except SettingsError as error:
+    except (SettingsError, ChaliceProjectError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if not CHALICE:

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
+from scripts.chalice_project import ChaliceProjectError, deployed_rest_api, stage_variable
 from scripts.static_config import render_config_js
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -134,29 +135,18 @@ def website_url(bucket: str, region: str) -> str:
 
 def read_deployed_api_url(project_dir: Path, stage: str) -> str:
     """The REST API URL that `chalice deploy --stage STAGE` recorded in .chalice/deployed/STAGE.json."""
-    path = project_dir / ".chalice" / "deployed" / f"{stage}.json"
-    if not path.is_file():
-        raise SyncError(f"No API URL for stage {stage}: deploy the API first (chalice deploy --stage {stage} "
-                        f"writes {path}) or pass --api-url.")
     try:
-        resources = json.loads(path.read_text(encoding="utf-8")).get("resources", [])
-    except (ValueError, AttributeError) as error:
-        raise SyncError(f"{path} is not a Chalice deployed-resources file ({error}): pass --api-url.") from None
-    for resource in resources:
-        if isinstance(resource, dict) and resource.get("resource_type") == "rest_api" \
-                and resource.get("rest_api_url"):
-            return resource["rest_api_url"]
-    raise SyncError(f"{path} records no REST API URL: deploy the API first or pass --api-url.")
+        return deployed_rest_api(project_dir, stage)["rest_api_url"]
+    except ChaliceProjectError as error:
+        raise SyncError(f"{error} Or pass --api-url.") from None
 
 
 def cors_mismatch(project_dir: Path, stage: str, site_origin: str) -> str | None:
     """Why the stage's API would refuse the page's requests (CORS_ALLOW_ORIGIN in .chalice/config.json), if so."""
     try:
-        config = json.loads((project_dir / ".chalice" / "config.json").read_text(encoding="utf-8"))
-        stage_variables = config["stages"][stage].get("environment_variables", {})
-    except (OSError, ValueError, KeyError, AttributeError):
+        allowed = stage_variable(project_dir, stage, "CORS_ALLOW_ORIGIN")
+    except ChaliceProjectError:
         return None
-    allowed = stage_variables.get("CORS_ALLOW_ORIGIN", config.get("environment_variables", {}).get("CORS_ALLOW_ORIGIN"))
     if allowed in (None, "*", site_origin):
         return None
     return (f"stage {stage} allows CORS origin {allowed}, but the site is served from {site_origin}: set "

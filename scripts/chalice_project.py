@@ -1,0 +1,48 @@
+"""What the deploy scripts read from the Chalice project: a stage's settings and what `chalice deploy` recorded."""
+import json
+from pathlib import Path
+
+
+class ChaliceProjectError(Exception):
+    """A .chalice file is missing, malformed or lacks what was asked; the message says which and what to do."""
+
+
+def read_config(project_dir: Path) -> dict:
+    path = project_dir / ".chalice" / "config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ChaliceProjectError(f"{path} does not exist: is {project_dir} a Chalice project?") from None
+    except ValueError as error:
+        raise ChaliceProjectError(f"{path} is not valid JSON ({error}).") from None
+    if not isinstance(config, dict) or not isinstance(config.get("stages", {}), dict):
+        raise ChaliceProjectError(f"{path} is not a Chalice config file.")
+    return config
+
+
+def stage_variable(project_dir: Path, stage: str, name: str) -> str | None:
+    """The environment variable a stage gives its Lambda function: the stage's own, else the app-wide one."""
+    config = read_config(project_dir)
+    stages = config.get("stages", {})
+    if stage not in stages:
+        raise ChaliceProjectError(f"Stage {stage} is not in {project_dir / '.chalice' / 'config.json'}, "
+                                  f"which defines {', '.join(sorted(stages)) or 'none'}.")
+    stage_variables = stages[stage].get("environment_variables", {})
+    return stage_variables.get(name, config.get("environment_variables", {}).get(name))
+
+
+def deployed_rest_api(project_dir: Path, stage: str) -> dict:
+    """The rest_api resource (rest_api_id, rest_api_url) that `chalice deploy --stage STAGE` recorded."""
+    path = project_dir / ".chalice" / "deployed" / f"{stage}.json"
+    if not path.is_file():
+        raise ChaliceProjectError(f"No deployed API for stage {stage}: `chalice deploy --stage {stage}` "
+                                  f"records it in {path}.")
+    try:
+        resources = json.loads(path.read_text(encoding="utf-8")).get("resources", [])
+    except (ValueError, AttributeError) as error:
+        raise ChaliceProjectError(f"{path} is not a Chalice deployed-resources file ({error}).") from None
+    for resource in resources:
+        if (isinstance(resource, dict) and resource.get("resource_type") == "rest_api"
+                and resource.get("rest_api_id") and resource.get("rest_api_url")):
+            return resource
+    raise ChaliceProjectError(f"{path} records no REST API: run `chalice deploy --stage {stage}` first.")
