@@ -47,8 +47,14 @@ def stage_cors_origin(project_dir: Path, stage: str) -> str | None:
 
 def parameter_values(template: dict, overrides: dict[str, object]) -> dict[str, object]:
     """The merge template's parameter defaults, with the given non-None overrides."""
-    values = {name: spec.get("Default") for name, spec in template.get("Parameters", {}).items()}
+    specs = template.get("Parameters", {})
+    values = {name: spec.get("Default") for name, spec in specs.items()}
     values.update({name: value for name, value in overrides.items() if value is not None})
+    for name, value in values.items():
+        pattern = specs.get(name, {}).get("AllowedPattern")
+        if pattern and not re.fullmatch(pattern, str(value)):
+            raise SettingsError(f"{name} {value!r} is not allowed: it must match {pattern}, as CloudFormation "
+                                f"would require.")
     return values
 
 

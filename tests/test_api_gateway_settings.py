@@ -87,3 +87,9 @@ def test_undeployed_stage_is_a_clear_error(aws, project, capsys):
     assert main(["--stage", "dev", "--project-dir", str(project)]) == 1
     error = capsys.readouterr().err
     assert "chalice deploy --stage dev" in error and "Traceback" not in error
+
+
+def test_an_origin_cloudformation_would_refuse_is_refused_before_any_change(apigateway, rest_api_id, project, capsys):
+    assert main(["--stage", "prod", "--project-dir", str(project), "--cors-origin", "https://x.example.com/"]) == 1
+    assert "CorsAllowOrigin" in capsys.readouterr().err
+    assert "https://x.example.com/" not in json.dumps(apigateway.get_gateway_responses(restApiId=rest_api_id))
