@@ -14,11 +14,13 @@ import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from scripts.chalice_project import stage_variable
 from scripts.static_config import render_config_js
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = PROJECT_ROOT / "static"
-LOCAL_ENDPOINT_NAME = "is-this-movie-a-thriller-local"
+LOCAL_ENDPOINT_NAME = stage_variable(PROJECT_ROOT, "local", "SAGEMAKER_ENDPOINT_NAME")
+"""The endpoint the local stage's API invokes (.chalice/config.json)."""
 STARTUP_TIMEOUT_S = 60
 
 

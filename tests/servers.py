@@ -10,6 +10,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from scripts.chalice_project import stage_variable
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
@@ -58,7 +60,8 @@ def running_process(command: list[str], ready_url: str, env: dict | None = None,
             log.close()
 
 
-LOCAL_ENDPOINT_NAME = "is-this-movie-a-thriller-local"
+LOCAL_ENDPOINT_NAME = stage_variable(PROJECT_ROOT, "local", "SAGEMAKER_ENDPOINT_NAME")
+"""The endpoint the local stage's API invokes (.chalice/config.json)."""
 
 
 @contextlib.contextmanager
