@@ -119,6 +119,16 @@ def wait_until_held(page, held: list):
     raise AssertionError("the page never sent its request")
 
 
+def poster_chosen_with_predict_held(page, site, files) -> list:
+    """The live page with a poster chosen; requests to /predict wait in the returned list until continued."""
+    held = []
+    page.route("**/predict", lambda route: held.append(route))
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["poster.jpg"])
+    expect(page.locator("#poster-preview")).to_be_visible()
+    return held
+
+
 def record_predict_requests(page) -> list:
     requests = []
     page.on("request", lambda request: requests.append(request) if is_predict_post(request) else None)
@@ -216,11 +226,7 @@ def test_a_small_png_poster_is_sent_as_jpeg(page, site, files):
 
 
 def test_the_button_is_disabled_with_a_spinner_while_waiting(page, site, files):
-    held = []
-    page.route("**/predict", lambda route: held.append(route))
-    page.goto(site["live"])
-    page.set_input_files("#poster-input", files["poster.jpg"])
-    expect(page.locator("#poster-preview")).to_be_visible()
+    held = poster_chosen_with_predict_held(page, site, files)
 
     ask_button(page).click()
     expect(ask_button(page)).to_be_disabled()
@@ -236,11 +242,7 @@ def test_the_button_is_disabled_with_a_spinner_while_waiting(page, site, files):
 
 def test_pressing_the_button_again_while_waiting_sends_no_second_question(page, site, files):
     sent = record_predict_requests(page)
-    held = []
-    page.route("**/predict", lambda route: held.append(route))
-    page.goto(site["live"])
-    page.set_input_files("#poster-input", files["poster.jpg"])
-    expect(page.locator("#poster-preview")).to_be_visible()
+    held = poster_chosen_with_predict_held(page, site, files)
 
     ask_button(page).focus()
     page.keyboard.press("Enter")
@@ -254,11 +256,7 @@ def test_pressing_the_button_again_while_waiting_sends_no_second_question(page, 
 
 
 def test_keyboard_focus_stays_on_the_button_while_waiting_and_after_the_answer(page, site, files):
-    held = []
-    page.route("**/predict", lambda route: held.append(route))
-    page.goto(site["live"])
-    page.set_input_files("#poster-input", files["poster.jpg"])
-    expect(page.locator("#poster-preview")).to_be_visible()
+    held = poster_chosen_with_predict_held(page, site, files)
 
     ask_button(page).focus()
     page.keyboard.press("Enter")
@@ -272,11 +270,7 @@ def test_keyboard_focus_stays_on_the_button_while_waiting_and_after_the_answer(p
 
 
 def test_choosing_another_poster_while_waiting_drops_the_pending_question(page, site, files):
-    held = []
-    page.route("**/predict", lambda route: held.append(route))
-    page.goto(site["live"])
-    page.set_input_files("#poster-input", files["poster.jpg"])
-    expect(page.locator("#poster-preview")).to_be_visible()
+    held = poster_chosen_with_predict_held(page, site, files)
     ask_button(page).click()
     wait_until_held(page, held)
 
