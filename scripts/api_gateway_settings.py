@@ -15,8 +15,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from scripts.aws_failures import run_reporting_failures
 from scripts.chalice_project import ChaliceProjectError, deployed_rest_api, stage_variable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -149,21 +149,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None, session: boto3.session.Session | None = None) -> int:
     args = parse_args(argv)
-    try:
-        apply_settings(args, session or boto3.session.Session())
-        return 0
-    except (SettingsError, ChaliceProjectError) as error:
-        reason = str(error)
-    except NoCredentialsError:
-        reason = "No AWS credentials found: run `aws configure`, set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and " \
-                 "AWS_SECRET_ACCESS_KEY."
-    except ClientError as error:
-        details = error.response.get("Error", {})
-        reason = f"AWS refused {error.operation_name}: {details.get('Code')}: {details.get('Message')}."
-    except BotoCoreError as error:
-        reason = f"AWS call failed: {error}."
-    print(f"error: {' '.join(reason.split())}", file=sys.stderr)
-    return 1
+    return run_reporting_failures(lambda: apply_settings(args, session or boto3.session.Session()),
+                                  (SettingsError, ChaliceProjectError))
 
 
 if __name__ == "__main__":

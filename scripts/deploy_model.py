@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+from botocore.exceptions import ClientError, NoRegionError
 
 from poster_model.sagemaker_inference import MODEL_FILE_NAME
+from scripts.aws_failures import run_reporting_failures
 from scripts.chalice_project import ChaliceProjectError, read_config, stage_variable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -99,10 +100,6 @@ WAIT_TIMEOUT_SECONDS = 45 * 60
 ROLE_PROPAGATION_SECONDS = 60
 """A new IAM role takes a few seconds before SageMaker can assume it."""
 IN_PROGRESS_STATUSES = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
-CREDENTIAL_ERRORS = frozenset({
-    "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "SignatureDoesNotMatch",
-    "UnrecognizedClientException", "InvalidAccessKeyId",
-})
 
 
 class DeployError(Exception):
@@ -454,14 +451,6 @@ def deploy(args: argparse.Namespace, session: boto3.session.Session) -> str:
     return endpoint_name
 
 
-def describe_client_error(error: ClientError) -> str:
-    code = error_code(error) or "Unknown"
-    message = error.response.get("Error", {}).get("Message") or code
-    if code in CREDENTIAL_ERRORS:
-        return f"AWS rejected your credentials ({code}): check or refresh them."
-    return f"AWS refused {error.operation_name}: {code}: {message}"
-
-
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", help="Chalice stage whose SAGEMAKER_ENDPOINT_NAME is the endpoint (dev, prod)")
@@ -495,31 +484,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    try:
-        if args.package_only:
-            archive = build_model_archive(args.model)
-            args.package_only.write_bytes(archive.data)
-            say(f"wrote {args.package_only} (sha256 of its tar stream {archive.digest})")
-            return 0
+
+    def package_only() -> None:
+        archive = build_model_archive(args.model)
+        args.package_only.write_bytes(archive.data)
+        say(f"wrote {args.package_only} (sha256 of its tar stream {archive.digest})")
+
+    def deploy_and_print_endpoint() -> None:
         print(deploy(args, boto3.session.Session()))
-        return 0
-    except DeployError as error:
-        reason = str(error)
-    except NoCredentialsError:
-        reason = ("No AWS credentials found: run `aws configure`, set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and "
-                  "AWS_SECRET_ACCESS_KEY.")
-    except NoRegionError:
-        reason = "No AWS region: pass --region or set AWS_DEFAULT_REGION."
-    except ClientError as error:
-        reason = describe_client_error(error)
-    except BotoCoreError as error:
-        reason = f"AWS call failed: {error}."
-    except (OSError, ValueError) as error:
-        reason = f"{error}."
+
+    try:
+        return run_reporting_failures(package_only if args.package_only else deploy_and_print_endpoint,
+                                      (DeployError, OSError, ValueError))
     except KeyboardInterrupt:
-        reason = "interrupted: SageMaker goes on with what was started; run again to wait for it."
-    print(f"error: {' '.join(reason.split())}", file=sys.stderr)
-    return 1
+        print("error: interrupted: SageMaker goes on with what was started; run again to wait for it.",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -13,8 +13,10 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+from botocore.exceptions import ClientError
 
+from scripts import aws_failures
+from scripts.aws_failures import run_reporting_failures
 from scripts.chalice_project import ChaliceProjectError, deployed_rest_api, stage_variable
 from scripts.static_config import render_config_js
 
@@ -96,10 +98,6 @@ DASH_WEBSITE_REGIONS = frozenset({
     "us-east-1", "us-gov-west-1", "us-west-1", "us-west-2",
 })
 
-CREDENTIAL_ERRORS = frozenset({
-    "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException",
-    "InvalidClientTokenId", "InvalidToken", "UnrecognizedClientException",
-})
 REGION_ERRORS = frozenset({
     "IllegalLocationConstraintException", "IncompatibleLocationConstraint", "InvalidLocationConstraint",
     "PermanentRedirect", "AuthorizationHeaderMalformed",
@@ -378,10 +376,7 @@ def publish(args: argparse.Namespace, session: boto3.session.Session) -> None:
 
 def describe_client_error(error: ClientError, bucket: str) -> str:
     code = error.response.get("Error", {}).get("Code", "Unknown")
-    message = error.response.get("Error", {}).get("Message") or code
     operation = error.operation_name
-    if code in CREDENTIAL_ERRORS:
-        return f"AWS rejected your credentials ({code}): check or refresh them."
     if code in REGION_ERRORS:
         return f"Bucket {bucket} is in another region than the one used: pass the bucket's region with --region."
     if code == "InvalidBucketName":
@@ -389,7 +384,7 @@ def describe_client_error(error: ClientError, bucket: str) -> str:
     if operation == "PutBucketPolicy" and code == "AccessDenied":
         return (f"AWS refused the public-read policy on {bucket}: turn off the account-level S3 Block Public "
                 f"Access for policies, or grant s3:PutBucketPolicy.")
-    return f"AWS refused {operation}: {code}: {message}."
+    return aws_failures.describe_client_error(error)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -411,22 +406,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None, session: boto3.session.Session | None = None) -> int:
     """Run the sync; return the exit status. Pass session to use a configured boto3 session."""
     args = parse_args(argv)
-    try:
-        publish(args, session or boto3.session.Session())
-        return 0
-    except SyncError as error:
-        reason = str(error)
-    except NoCredentialsError:
-        reason = "No AWS credentials found: run `aws configure`, set AWS_PROFILE, or set AWS_ACCESS_KEY_ID and " \
-                 "AWS_SECRET_ACCESS_KEY."
-    except NoRegionError:
-        reason = "No AWS region: pass --region or set AWS_DEFAULT_REGION."
-    except ClientError as error:
-        reason = describe_client_error(error, args.bucket)
-    except BotoCoreError as error:
-        reason = f"AWS call failed: {error}."
-    print(f"error: {' '.join(reason.split())}", file=sys.stderr)
-    return 1
+    return run_reporting_failures(lambda: publish(args, session or boto3.session.Session()), (SyncError,),
+                                  lambda error: describe_client_error(error, args.bucket))
 
 
 if __name__ == "__main__":
