@@ -7,6 +7,7 @@ Run `.venv/bin/python scripts/sync_static.py --bucket NAME [--stage dev] [--api-
 import argparse
 import hashlib
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,11 +48,12 @@ CONTENT_TYPES = {
     ".woff2": "font/woff2",
 }
 
-# index.html and config.js name no version, so browsers must revalidate them on every visit. The other files
-# are not fingerprinted either: a day of caching keeps a new release from pairing with week-old scripts.
+# index.html and config.js are revalidated on every visit. index.html asks for every other file of the site
+# as NAME?v=<content hash>, so a release changes those URLs and the files themselves can be cached for a year.
 NO_CACHE = "no-cache"
-LONG_CACHE = "public, max-age=86400"
+LONG_CACHE = "public, max-age=31536000, immutable"
 NO_CACHE_KEYS = frozenset({INDEX_KEY, CONFIG_KEY})
+ASSET_REFERENCE = re.compile(r"""(?P<before>(?:src|href)=["'])(?P<key>[^"'?#:]+)(?P<after>["'])""")
 
 # Route 53 hosted zone of each region's S3 website endpoint, from
 # https://docs.aws.amazon.com/general/latest/gr/s3.html#s3_website_region_endpoints
@@ -174,7 +176,19 @@ def collect_site_files(source: Path, api_url: str) -> list[SiteFile]:
                             f"add it to CONTENT_TYPES in scripts/sync_static.py or remove the file.")
         cache_control = NO_CACHE if key in NO_CACHE_KEYS else LONG_CACHE
         files.append(SiteFile(key, path.read_bytes(), content_type, cache_control))
-    return files
+    return [with_versioned_references(file, files) if file.key == INDEX_KEY else file for file in files]
+
+
+def with_versioned_references(index: SiteFile, files: list[SiteFile]) -> SiteFile:
+    """index.html with each reference to a long-cached file of the site suffixed ?v=<its content hash>."""
+    versions = {file.key: file.md5[:12] for file in files if file.cache_control == LONG_CACHE}
+
+    def versioned(match: re.Match) -> str:
+        version = versions.get(match["key"].lstrip("./"))
+        return match[0] if version is None else f"{match['before']}{match['key']}?v={version}{match['after']}"
+
+    body = ASSET_REFERENCE.sub(versioned, index.body.decode("utf-8")).encode("utf-8")
+    return SiteFile(index.key, body, index.content_type, index.cache_control)
 
 
 def public_read_policy(bucket: str, partition: str) -> dict:

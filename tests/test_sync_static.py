@@ -1,4 +1,5 @@
 """scripts/sync_static.py against a real moto server: the bucket, its website settings, the files, Route 53."""
+import hashlib
 import json
 import os
 import subprocess
@@ -8,7 +9,7 @@ import boto3
 import pytest
 
 from scripts.static_config import render_config_js
-from scripts.sync_static import main
+from scripts.sync_static import LONG_CACHE, main
 from tests.moto_server import REGION
 from tests.servers import PROJECT_ROOT
 
@@ -32,7 +33,8 @@ def site(tmp_path):
     """A small site with a stale local config.js and a hidden file, neither of which may be published as is."""
     source = tmp_path / "static"
     (source / "img").mkdir(parents=True)
-    (source / "index.html").write_text("<!doctype html><title>t</title><script src='config.js'></script>")
+    (source / "index.html").write_text("<!doctype html><title>t</title><link rel='stylesheet' href='styles.css'>"
+                                       "<script src='config.js'></script><script type='module' src='app.js'></script>")
     (source / "app.js").write_text("console.log(window.APP_CONFIG.apiUrl);\n")
     (source / "styles.css").write_text("body { margin: 0; }\n")
     (source / "img" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
@@ -108,9 +110,9 @@ def test_objects_get_content_type_and_cache_control(s3, site):
     expected = {
         "index.html": ("text/html; charset=utf-8", "no-cache"),
         "config.js": ("text/javascript; charset=utf-8", "no-cache"),
-        "app.js": ("text/javascript; charset=utf-8", "public, max-age=86400"),
-        "styles.css": ("text/css; charset=utf-8", "public, max-age=86400"),
-        "img/logo.png": ("image/png", "public, max-age=86400"),
+        "app.js": ("text/javascript; charset=utf-8", LONG_CACHE),
+        "styles.css": ("text/css; charset=utf-8", LONG_CACHE),
+        "img/logo.png": ("image/png", LONG_CACHE),
     }
     assert object_keys(s3) == sorted(expected)
     for key, (content_type, cache_control) in expected.items():
@@ -118,10 +120,23 @@ def test_objects_get_content_type_and_cache_control(s3, site):
         assert (head["ContentType"], head["CacheControl"]) == (content_type, cache_control), key
 
 
-def test_files_are_uploaded_unchanged(s3, site):
+def test_files_are_uploaded_unchanged_but_index_html_names_each_asset_by_its_content(s3, site):
     assert sync(site) == 0
     assert body_of(s3, "img/logo.png") == (site / "img" / "logo.png").read_bytes()
-    assert body_of(s3, "index.html") == (site / "index.html").read_bytes()
+    app_js_version = hashlib.md5((site / "app.js").read_bytes()).hexdigest()[:12]
+    index_html = body_of(s3, "index.html").decode()
+    assert f"src='app.js?v={app_js_version}'" in index_html
+    assert "href='styles.css?v=" in index_html and "src='config.js'" in index_html
+
+
+def test_a_changed_script_is_uploaded_with_an_index_html_that_asks_for_its_new_version(s3, site):
+    assert sync(site) == 0
+    first = body_of(s3, "index.html")
+    (site / "app.js").write_text("console.log('release 2');\n")
+    calls = []
+    assert sync(site, session=recording_session(calls)) == 0
+    assert [params["Key"] for name, params in calls if name == "PutObject"] == ["app.js", "index.html"]
+    assert body_of(s3, "index.html") != first
 
 
 def test_config_js_holds_the_given_api_url(s3, site):
@@ -163,10 +178,10 @@ def test_second_run_uploads_nothing(aws, site, capsys):
 
 def test_only_a_changed_file_is_uploaded_again(aws, site):
     assert sync(site) == 0
-    (site / "app.js").write_text("console.log('new release');\n")
+    (site / "img" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n new logo")
     calls = []
     assert sync(site, session=recording_session(calls)) == 0
-    assert [params["Key"] for name, params in calls if name == "PutObject"] == ["app.js"]
+    assert [params["Key"] for name, params in calls if name == "PutObject"] == ["img/logo.png"]
 
 
 def test_an_object_with_wrong_headers_is_uploaded_again(s3, site):
@@ -175,7 +190,7 @@ def test_an_object_with_wrong_headers_is_uploaded_again(s3, site):
                   ContentType="application/octet-stream")
     assert sync(site) == 0
     head = s3.head_object(Bucket=BUCKET, Key="styles.css")
-    assert (head["ContentType"], head["CacheControl"]) == ("text/css; charset=utf-8", "public, max-age=86400")
+    assert (head["ContentType"], head["CacheControl"]) == ("text/css; charset=utf-8", LONG_CACHE)
 
 
 def test_an_object_gone_locally_is_deleted(s3, site):
