@@ -7,15 +7,21 @@ import onnxruntime
 
 from poster_model.preprocess import image_bytes_to_input
 
-DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "model" / "poster_classifier.onnx"
+MODEL_FILE_NAME = "poster_classifier.onnx"
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "model" / MODEL_FILE_NAME
 CLASS_LABELS = ("not thriller", "thriller/crime")
+
+
+def resolve_model_path(model_path: str | os.PathLike | None = None) -> Path:
+    """The model file to load: the one given, else POSTER_MODEL_PATH, else the shipped one."""
+    return Path(model_path or os.environ.get("POSTER_MODEL_PATH") or DEFAULT_MODEL_PATH)
 
 
 class PosterClassifier:
     """One onnxruntime session, safe to share between threads (InferenceSession.run is)."""
 
     def __init__(self, model_path: str | os.PathLike | None = None, threads: int | None = None):
-        self.model_path = Path(model_path or os.environ.get("POSTER_MODEL_PATH") or DEFAULT_MODEL_PATH)
+        self.model_path = resolve_model_path(model_path)
         options = onnxruntime.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads

@@ -11,10 +11,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 from poster_model import invocation
-from poster_model.predictor import PosterClassifier
-
-MODEL_FILE_NAME = "poster_classifier.onnx"
-"""Stored at the root of model.tar.gz, which SageMaker unpacks into model_dir (/opt/ml/model)."""
+from poster_model.predictor import MODEL_FILE_NAME, PosterClassifier
 
 try:
     from sagemaker_inference.errors import BaseInferenceToolkitError
@@ -42,6 +39,7 @@ def refusals():
 
 
 def model_fn(model_dir: str) -> PosterClassifier:
+    """model.tar.gz holds the model file at its root, which SageMaker unpacks into model_dir (/opt/ml/model)."""
     return PosterClassifier(Path(model_dir) / MODEL_FILE_NAME)
 
 

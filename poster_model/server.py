@@ -25,7 +25,7 @@ import waitress
 from werkzeug.exceptions import HTTPException
 
 from poster_model import invocation
-from poster_model.predictor import PosterClassifier
+from poster_model.predictor import PosterClassifier, resolve_model_path
 
 DEFAULT_ENDPOINT_NAME = "is-this-movie-a-thriller-local"
 LOCAL_ACCOUNT_ID = "000000000000"
@@ -143,8 +143,7 @@ def load_classifier(model_path: Path | None, threads: int | None) -> PosterClass
     try:
         return PosterClassifier(model_path, threads=threads)
     except Exception as error:  # onnxruntime raises its own exception types for missing or broken files
-        path = model_path or os.environ.get("POSTER_MODEL_PATH") or "model/poster_classifier.onnx"
-        sys.exit(f"error: cannot load the model {path}: {error}")
+        sys.exit(f"error: cannot load the model {resolve_model_path(model_path)}: {error}")
 
 
 def main(argv: list[str] | None = None) -> None:

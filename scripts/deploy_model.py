@@ -25,12 +25,11 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import ClientError, NoRegionError
 
-from poster_model.sagemaker_inference import MODEL_FILE_NAME
+from poster_model.predictor import DEFAULT_MODEL_PATH, MODEL_FILE_NAME
 from scripts.aws_failures import run_reporting_failures
 from scripts.chalice_project import ChaliceProjectError, read_config, stage_variable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL_PATH = PROJECT_ROOT / "model" / MODEL_FILE_NAME
 PACKAGE_DIR = PROJECT_ROOT / "poster_model"
 INFERENCE_SOURCE = PACKAGE_DIR / "sagemaker_inference.py"
 SHIPPED_PACKAGE_FILES = ("__init__.py", "invocation.py", "predictor.py", "preprocess.py")

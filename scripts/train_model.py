@@ -35,6 +35,7 @@ from tqdm import tqdm
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from poster_model.predictor import DEFAULT_MODEL_PATH  # noqa: E402
 from poster_model.preprocess import image_bytes_to_input  # noqa: E402
 from scripts.reference_images import reference_image_bytes  # noqa: E402
 
@@ -296,9 +297,9 @@ def reference_outputs(model: nn.Module, height: int, width: int) -> list[dict]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posters", type=Path, default=REPO_ROOT.parent / "shared" / "posters")
-    parser.add_argument("--output", type=Path, default=REPO_ROOT / "model" / "poster_classifier.onnx")
-    parser.add_argument("--metrics", type=Path, default=REPO_ROOT / "model" / "validation_metrics.json")
-    parser.add_argument("--references", type=Path, default=REPO_ROOT / "model" / "reference_outputs.json")
+    parser.add_argument("--output", type=Path, default=DEFAULT_MODEL_PATH)
+    parser.add_argument("--metrics", type=Path, default=DEFAULT_MODEL_PATH.parent / "validation_metrics.json")
+    parser.add_argument("--references", type=Path, default=DEFAULT_MODEL_PATH.parent / "reference_outputs.json")
     parser.add_argument("--cache-dir", type=Path, default=Path("/tmp/poster_features"),
                         help="where pooled backbone features are cached between runs")
     args = parser.parse_args(argv)

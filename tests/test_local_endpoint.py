@@ -15,9 +15,9 @@ from poster_model.invocation import MAX_PAYLOAD_BYTES
 from poster_model.predictor import PosterClassifier
 from tests.images import encode, poster, poster_jpeg
 from tests.onnx_models import model_path_for_tests
-from tests.servers import free_port, running_process
+from tests.servers import LOCAL_ENDPOINT_NAME, free_port, running_model_endpoint, running_process
 
-ENDPOINT_NAME = "is-this-movie-a-thriller-test"
+ENDPOINT_NAME = LOCAL_ENDPOINT_NAME
 
 
 @pytest.fixture(scope="module")
@@ -33,12 +33,8 @@ def classifier(model_path):
 @pytest.fixture(scope="module")
 def endpoint(model_path, tmp_path_factory):
     """(base URL, log file) of a running endpoint."""
-    port = free_port()
     log_path = tmp_path_factory.mktemp("endpoint") / "endpoint.log"
-    command = [sys.executable, "-m", "poster_model.server", "--host", "127.0.0.1", "--port", str(port),
-               "--endpoint-name", ENDPOINT_NAME, "--model", str(model_path)]
-    url = f"http://127.0.0.1:{port}"
-    with running_process(command, f"{url}/ping", log_path=log_path):
+    with running_model_endpoint(model_path, log_path) as url:
         yield url, log_path
 
 

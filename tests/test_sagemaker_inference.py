@@ -22,7 +22,7 @@ from poster_model.predictor import PosterClassifier
 from scripts.deploy_model import build_model_archive
 from tests.images import encode, poster, poster_jpeg
 from tests.onnx_models import model_path_for_tests, write_tiny_model
-from tests.servers import free_port, running_process
+from tests.servers import running_model_endpoint
 
 TOOLKIT_DEFAULT_ACCEPT = "application/json"
 """The toolkit replaces a missing Accept or */* by SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT, application/json by default."""
@@ -79,11 +79,7 @@ def container_answer(module, model, request: Request) -> Answer:
 
 @pytest.fixture(scope="module")
 def local_endpoint(model_path, tmp_path_factory):
-    port = free_port()
-    command = [sys.executable, "-m", "poster_model.server", "--host", "127.0.0.1", "--port", str(port),
-               "--model", str(model_path)]
-    url = f"http://127.0.0.1:{port}"
-    with running_process(command, f"{url}/ping", log_path=tmp_path_factory.mktemp("endpoint") / "endpoint.log"):
+    with running_model_endpoint(model_path, tmp_path_factory.mktemp("endpoint") / "endpoint.log") as url:
         yield url
 
 
