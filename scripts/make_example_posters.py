@@ -1,0 +1,156 @@
+"""Draw the made-up example posters the page offers to visitors who have no poster at hand.
+
+    .venv/bin/python scripts/make_example_posters.py [--output static/examples]
+
+Posters of real films are studio artwork we may not ship, so these are drawn here with Pillow: shapes,
+gradients and invented titles, each marked "MADE-UP EXAMPLE" on the image itself. The drawing is
+deterministic (no randomness without a fixed seed), so running the script again with the same Pillow
+gives the same files.
+"""
+import argparse
+import math
+import random
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+OUTPUT_DIR = PROJECT_ROOT / "static" / "examples"
+WIDTH, HEIGHT = 300, 450
+JPEG_QUALITY = 80
+LABEL = "MADE-UP EXAMPLE"
+
+
+def font(size: int) -> ImageFont.FreeTypeFont:
+    """Pillow's bundled font: the same glyphs on every machine, no system fonts needed."""
+    return ImageFont.load_default(size=size)
+
+
+def vertical_gradient(top: tuple, bottom: tuple) -> Image.Image:
+    image = Image.new("RGB", (WIDTH, HEIGHT))
+    draw = ImageDraw.Draw(image)
+    for y in range(HEIGHT):
+        t = y / (HEIGHT - 1)
+        draw.line([(0, y), (WIDTH, y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom)))
+    return image
+
+
+def centred_text(draw: ImageDraw.ImageDraw, y: int, text: str, size: int, fill, stroke=None) -> None:
+    typeface = font(size)
+    width = draw.textlength(text, font=typeface)
+    draw.text(((WIDTH - width) / 2, y), text, font=typeface, fill=fill,
+              stroke_width=2 if stroke else 0, stroke_fill=stroke)
+
+
+def credits(draw: ImageDraw.ImageDraw, fill) -> None:
+    centred_text(draw, HEIGHT - 40, "A FILM THAT DOES NOT EXIST", 11, fill)
+    centred_text(draw, HEIGHT - 24, "DRAWN BY scripts/make_example_posters.py", 9, fill)
+
+
+def made_up_label(draw: ImageDraw.ImageDraw) -> None:
+    draw.rectangle([0, 0, WIDTH, 18], fill=(255, 255, 255))
+    centred_text(draw, 3, LABEL, 12, (0, 0, 0))
+
+
+def night_shift() -> Image.Image:
+    """Dark street, a lone figure under a lamp, rain, a red title: what a thriller poster tends to look like."""
+    rng = random.Random(1)
+    image = vertical_gradient((8, 10, 22), (30, 32, 44))
+    draw = ImageDraw.Draw(image)
+    draw.polygon([(150, 120), (60, 400), (240, 400)], fill=(120, 110, 70))  # the lamp's cone of light
+    image = image.filter(ImageFilter.GaussianBlur(6))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([146, 110, 154, 400], fill=(20, 20, 24))
+    draw.ellipse([138, 104, 162, 124], fill=(255, 236, 170))
+    draw.ellipse([172, 268, 192, 290], fill=(5, 5, 8))  # the figure: head, coat
+    draw.polygon([(166, 290), (198, 290), (206, 400), (158, 400)], fill=(5, 5, 8))
+    for _ in range(160):
+        x, y = rng.uniform(0, WIDTH), rng.uniform(20, HEIGHT)
+        draw.line([(x, y), (x - 3, y + 14)], fill=(90, 100, 130), width=1)
+    draw.rectangle([0, 400, WIDTH, HEIGHT], fill=(10, 10, 14))
+    centred_text(draw, 34, "NIGHT SHIFT", 40, (200, 20, 30), stroke=(0, 0, 0))
+    centred_text(draw, 82, "EVERY CITY KEEPS ONE SECRET", 12, (210, 210, 220))
+    credits(draw, (150, 150, 160))
+    made_up_label(draw)
+    return image
+
+
+def picnic_party() -> Image.Image:
+    """Sunshine, round cheerful faces, a bright bold title: a comedy's look."""
+    image = vertical_gradient((120, 200, 255), (255, 240, 150))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse([200, 40, 280, 120], fill=(255, 210, 40))
+    draw.rectangle([0, 330, WIDTH, HEIGHT], fill=(90, 190, 80))
+    for left, colour in [(40, (255, 120, 90)), (120, (255, 190, 220)), (200, (130, 120, 255))]:
+        draw.ellipse([left, 220, left + 60, 280], fill=(250, 215, 175), outline=(60, 40, 30), width=2)
+        draw.rounded_rectangle([left - 5, 280, left + 65, 360], radius=18, fill=colour)
+        draw.ellipse([left + 16, 240, left + 24, 248], fill=(40, 30, 30))
+        draw.ellipse([left + 36, 240, left + 44, 248], fill=(40, 30, 30))
+        draw.arc([left + 15, 245, left + 45, 268], 20, 160, fill=(160, 40, 40), width=3)
+    for x in range(20, WIDTH, 40):  # the picnic blanket
+        draw.rectangle([x, 370, x + 20, 390], fill=(220, 40, 40))
+    centred_text(draw, 130, "PICNIC PARTY!", 38, (255, 255, 255), stroke=(230, 60, 120))
+    centred_text(draw, 176, "THE SANDWICHES HAVE A PLAN", 13, (60, 40, 90))
+    credits(draw, (40, 70, 40))
+    made_up_label(draw)
+    return image
+
+
+def moon_garden() -> Image.Image:
+    """A big moon, cartoon flowers and stars in soft purple: a family animation's look."""
+    rng = random.Random(3)
+    image = vertical_gradient((60, 30, 120), (200, 120, 200))
+    draw = ImageDraw.Draw(image)
+    for _ in range(40):
+        x, y = rng.uniform(0, WIDTH), rng.uniform(70, 230)
+        draw.regular_polygon((x, y, rng.uniform(2, 5)), 5, fill=(255, 250, 200))
+    draw.ellipse([70, 80, 230, 240], fill=(255, 245, 210))
+    draw.rectangle([0, 340, WIDTH, HEIGHT], fill=(70, 150, 90))
+    for index, x in enumerate(range(30, WIDTH, 60)):
+        height = 60 + 25 * (index % 3)
+        draw.line([(x, 345), (x, 345 - height)], fill=(40, 120, 60), width=5)
+        petal = [(255, 120, 160), (255, 200, 80), (120, 200, 255)][index % 3]
+        for angle in range(0, 360, 60):
+            dx, dy = 14 * math.cos(math.radians(angle)), 14 * math.sin(math.radians(angle))
+            draw.ellipse([x + dx - 10, 345 - height + dy - 10, x + dx + 10, 345 - height + dy + 10], fill=petal)
+        draw.ellipse([x - 8, 345 - height - 8, x + 8, 345 - height + 8], fill=(255, 240, 120))
+    centred_text(draw, 26, "MOON GARDEN", 36, (255, 255, 255), stroke=(90, 40, 140))
+    credits(draw, (240, 240, 240))
+    made_up_label(draw)
+    return image
+
+
+def the_long_letter() -> Image.Image:
+    """Two quiet silhouettes by a grey sea, a thin serif-less title: a drama's look."""
+    image = vertical_gradient((170, 180, 190), (90, 100, 115))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 300, WIDTH, HEIGHT], fill=(70, 80, 95))
+    for y in range(305, 400, 9):
+        draw.line([(0, y), (WIDTH, y + 3)], fill=(110, 120, 135), width=1)
+    for left in (105, 165):
+        draw.ellipse([left, 215, left + 26, 243], fill=(35, 35, 40))
+        draw.rounded_rectangle([left - 6, 243, left + 32, 320], radius=10, fill=(35, 35, 40))
+    centred_text(draw, 70, "THE LONG LETTER", 30, (250, 250, 250))
+    centred_text(draw, 110, "SOME WORDS TAKE A LIFETIME", 12, (40, 40, 50))
+    credits(draw, (220, 220, 225))
+    made_up_label(draw)
+    return image
+
+
+EXAMPLES = {"night-shift": night_shift, "picnic-party": picnic_party, "moon-garden": moon_garden,
+            "the-long-letter": the_long_letter}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--output", type=Path, default=OUTPUT_DIR, help="folder to write into (default %(default)s)")
+    args = parser.parse_args()
+    args.output.mkdir(parents=True, exist_ok=True)
+    for name, draw_poster in EXAMPLES.items():
+        path = args.output / f"{name}.jpg"
+        draw_poster().save(path, "JPEG", quality=JPEG_QUALITY, optimize=True)
+        print(f"{path}: {path.stat().st_size / 1000:.1f} KB")
+
+
+if __name__ == "__main__":
+    main()
