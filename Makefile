@@ -41,10 +41,11 @@ model:
 clean:
 	rm -rf $(VENV) .venv-train .pytest_cache .hypothesis tests/artifacts static/config.js
 
-# Deploy (see README "Deploying to AWS"): make deploy STAGE=prod BUCKET=name [DOMAIN=name] [REGION=region]
+# Deploy (see README "Deploying to AWS"): make deploy STAGE=prod BUCKET=name [DOMAIN=name] [REGION=region] [ALARM_EMAIL=address]
 deploy-api: venv
 	$(VENV)/bin/chalice deploy --stage $(STAGE)
 	$(PYTHON) scripts/api_gateway_settings.py --stage $(STAGE)
+	$(PYTHON) scripts/alarms.py --stage $(STAGE) $(if $(ALARM_EMAIL),--alarm-email $(ALARM_EMAIL))
 
 deploy-site: venv
 	@test -n "$(BUCKET)" || { echo "usage: make deploy-site STAGE=$(STAGE) BUCKET=name [DOMAIN=name] [REGION=region]" >&2; exit 2; }
