@@ -22,6 +22,7 @@ from pathlib import Path
 
 import flask
 import waitress
+from aws_lambda_powertools import Logger
 from werkzeug.exceptions import HTTPException
 
 from poster_model import invocation
@@ -31,10 +32,14 @@ DEFAULT_ENDPOINT_NAME = "is-this-movie-a-thriller-local"
 LOCAL_ACCOUNT_ID = "000000000000"
 """Stands for the caller's AWS account in messages, as other local AWS stand-ins do."""
 PRODUCTION_VARIANT = "AllTraffic"
+CUSTOM_ATTRIBUTES_HEADER = "X-Amzn-SageMaker-Custom-Attributes"
+"""boto3's CustomAttributes; SageMaker hands it to the container under the same name."""
 READ_LIMIT_BYTES = 32 * 1024 * 1024
 """Bodies up to this size get SageMaker's JSON error; waitress refuses larger ones outright."""
 
-log = logging.getLogger("poster_model.server")
+log = Logger(service="poster-model-endpoint")
+"""JSON lines with the field names the API's log uses (chalicelib/observability.py)."""
+logging.getLogger(log.service).propagate = False  # main's text handler on the root logger is for waitress only
 
 
 def json_error(error_type: str, message: str, status: int, **fields) -> flask.Response:
@@ -45,9 +50,9 @@ def json_error(error_type: str, message: str, status: int, **fields) -> flask.Re
     return response
 
 
-def log_refusal(error: invocation.ModelInvocationError, where: str) -> None:
-    level = logging.ERROR if error.status >= 500 else logging.WARNING
-    log.log(level, "%s answered %d: %s", where, error.status, error.message)
+def note_refusal(error: invocation.ModelInvocationError) -> None:
+    """What the container refused, for the request's log line."""
+    flask.g.refusal = error.message
 
 
 def read_body() -> bytes:
@@ -67,12 +72,23 @@ def create_app(classifier: invocation.Classifier, served_endpoint_name: str = DE
     @app.after_request
     def log_request(response):
         """boto3 reports x-amzn-RequestId as ResponseMetadata.RequestId, which ties a call to its log line."""
-        elapsed_ms = (time.perf_counter() - flask.g.started) * 1000
-        endpoint = (flask.request.view_args or {}).get("endpoint_name", "-")
+        status = response.status_code
         response.headers["x-amzn-RequestId"] = flask.g.request_id
-        log.info("%s %s endpoint=%s status=%d latency_ms=%.1f bytes_in=%s request_id=%s", flask.request.method,
-                 flask.request.path, endpoint, response.status_code, elapsed_ms,
-                 flask.request.content_length or 0, flask.g.request_id)
+        error_code = response.headers.get("x-amzn-ErrorType")
+        refusal = flask.g.get("refusal")
+        level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
+        log.log(level, f"{flask.request.method} {flask.request.path} {status} {error_code or ''}".rstrip()
+                + (f": {refusal}" if refusal else ""), extra={
+                    "request_id": flask.g.request_id,
+                    "method": flask.request.method,
+                    "route": flask.request.url_rule.rule if flask.request.url_rule else flask.request.path,
+                    "endpoint": (flask.request.view_args or {}).get("endpoint_name"),
+                    "status": status,
+                    "error_code": error_code,
+                    "latency_ms": round((time.perf_counter() - flask.g.started) * 1000, 1),
+                    "image_bytes": flask.request.content_length or 0,
+                    "detail": refusal,
+                })
         return response
 
     @app.errorhandler(HTTPException)
@@ -88,9 +104,10 @@ def create_app(classifier: invocation.Classifier, served_endpoint_name: str = DE
         """The model container contract: container errors are plain HTTP statuses."""
         try:
             body, content_type = invocation.invoke(
-                classifier, read_body(), flask.request.content_type, flask.request.headers.get("Accept"))
+                classifier, read_body(), flask.request.content_type, flask.request.headers.get("Accept"),
+                flask.request.headers.get(CUSTOM_ATTRIBUTES_HEADER))
         except invocation.ModelInvocationError as error:
-            log_refusal(error, "/invocations")
+            note_refusal(error)
             return flask.jsonify({"message": error.message}), error.status
         return flask.Response(body, status=200, content_type=content_type)
 
@@ -106,9 +123,10 @@ def create_app(classifier: invocation.Classifier, served_endpoint_name: str = DE
             return json_error("ValidationError", error.message, 413)
         try:
             body, content_type = invocation.invoke(
-                classifier, data, flask.request.content_type, flask.request.headers.get("Accept"))
+                classifier, data, flask.request.content_type, flask.request.headers.get("Accept"),
+                flask.request.headers.get(CUSTOM_ATTRIBUTES_HEADER))
         except invocation.ModelInvocationError as error:
-            log_refusal(error, endpoint_name)
+            note_refusal(error)
             return json_error("ModelError", error.runtime_message(), 424,
                               OriginalStatusCode=error.status, OriginalMessage=error.message)
         response = flask.Response(body, status=200, content_type=content_type)
@@ -151,8 +169,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     classifier = load_classifier(args.model, args.model_threads)
     app = create_app(classifier, args.endpoint_name)
-    log.info("model %s (%dx%d) loaded; endpoint %s on http://%s:%d", classifier.model_path,
-             classifier.width, classifier.height, args.endpoint_name, args.host, args.port)
+    log.info(f"model {classifier.model_path} ({classifier.width}x{classifier.height}) loaded; endpoint "
+             f"{args.endpoint_name} on http://{args.host}:{args.port}")
     try:
         waitress.serve(app, host=args.host, port=args.port, threads=args.threads,
                        max_request_body_size=READ_LIMIT_BYTES, ident="poster-endpoint")

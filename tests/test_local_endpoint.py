@@ -124,11 +124,12 @@ def test_concurrent_invocations_each_get_their_own_answer(runtime, classifier):
         assert answer == pytest.approx(classifier.predict_bytes(body), abs=1e-6)
 
 
-def test_each_request_is_logged_with_endpoint_status_and_latency(runtime, endpoint):
+def test_each_request_is_logged_as_one_json_line_with_endpoint_status_and_latency(runtime, endpoint):
     request_id = invoke(runtime, poster_jpeg())["ResponseMetadata"]["RequestId"]
-    lines = [line for line in endpoint[1].read_text().splitlines() if request_id in line]
-    assert len(lines) == 1
-    assert f"endpoint={ENDPOINT_NAME} status=200 latency_ms=" in lines[0]
+    (line,) = [line for line in endpoint[1].read_text().splitlines() if request_id in line]
+    logged = json.loads(line)
+    assert (logged["request_id"], logged["endpoint"], logged["status"]) == (request_id, ENDPOINT_NAME, 200)
+    assert logged["latency_ms"] > 0 and logged["image_bytes"] == len(poster_jpeg())
 
 
 def test_ping_answers_200_for_the_container_contract(endpoint):
