@@ -1,50 +1,88 @@
-// Lets a person choose a movie poster, shrinks it in the browser and asks the API whether it is a thriller.
+// Lets a person choose a movie poster (or a made-up example), prepares it when chosen, asks the API
+// whether it is a thriller, and tells the answer once: verdict, calibrated chance, genres, evidence.
 
-const MAX_SIDE = 512; // what the API keeps at most (MODEL_IMAGE_MAX_SIDE); a 4,000 px poster becomes ~20 KB
-const JPEG_QUALITY = 0.85;
 const TIMEOUT_MS = 30_000; // API Gateway gives up at 29 s, so waiting longer is pointless
+const SHOWN_GENRES = 3;
+const VERDICTS = {
+  "thriller/crime": { tone: "thriller", heading: "This is a thriller/crime movie! Enjoy!" },
+  "hard to tell": { tone: "hard-to-tell", heading: "Hard to tell from this poster: it could go either way." },
+  "not thriller": { tone: "not-thriller", heading: "This is not a thriller/crime movie! Not sure you will like it..." },
+  "not a poster": { tone: "not-a-poster", heading: "This does not look like a movie poster. Try the poster of a movie." },
+};
 
-const form = document.getElementById("poster-form");
-const input = document.getElementById("poster-input");
-const preview = document.getElementById("poster-preview");
-const dropZoneAction = document.getElementById("drop-zone-action");
-const askButton = document.getElementById("ask-button");
-const statusLine = document.getElementById("status");
-const errorBox = document.getElementById("error");
-const answer = document.getElementById("answer");
-const verdict = document.getElementById("verdict");
-const probabilityBar = document.getElementById("probability-bar");
-const probabilityFill = document.getElementById("probability-fill");
-const probabilityPercent = document.getElementById("probability-percent");
-const message = document.getElementById("message");
+const $ = (id) => document.getElementById(id);
+const form = $("poster-form");
+const input = $("poster-input");
+const dropZoneAction = $("drop-zone-action");
+const progress = $("progress");
+const progressText = $("progress-text");
+const figure = $("poster-figure");
+const preview = $("poster-preview");
+const caption = $("poster-caption");
+const evidence = $("evidence");
+const evidenceToggle = $("evidence-toggle");
+const evidenceMap = $("evidence-map");
+const evidenceLegend = $("evidence-legend");
+const evidenceDescription = $("evidence-description");
+const askButton = $("ask-button");
+const cancelButton = $("cancel-button");
+const statusLine = $("status");
+const errorBox = $("error");
+const errorText = $("error-text");
+const retryButton = $("retry-button");
+const answer = $("answer");
+const verdict = $("verdict");
+const chance = $("chance");
+const chanceText = $("chance-text");
+const scale = $("scale");
+const genres = $("genres");
+const genreList = $("genre-list");
 
 const apiUrl = readApiUrl();
-let poster = null; // {file, image: the preview, decoded: a promise settled once it can be drawn}
-let pending = null; // the AbortController of the request in flight
+let poster = null; // the prepared poster: {name, dataUrl, previewUrl, width, height, originalWidth, originalHeight}
+let preparing = null; // the file being prepared; a newer choice replaces it
+let askWhenReady = false; // the button was pressed (or an example chosen) before the poster was ready
+let pending = null; // the AbortController of the question in flight
+let worker = null;
+let workerJobs = new Map(); // job id -> {resolve, reject}
+let nextJobId = 0;
 
 class ShownError extends Error {} // its message is written for the person using the page
-const CANCELLED = Symbol("another poster was chosen");
+const REPLACED = Symbol("another poster was chosen");
+const CANCELLED = Symbol("the person pressed Cancel");
 const UNREADABLE_ANSWER = "The service sent an answer this page cannot read. Try again later.";
 const NOT_A_FILE =
   "Drop an image file, not a link or text: save the poster to your device first, then drop or choose it.";
 const NOT_CONFIGURED =
   "This page is not set up: config.js with the API address (apiUrl) is missing, so it cannot ask for an answer.";
+const STATUS_WORDS = {
+  413: "This image is too large for the service. Try a smaller copy of the poster.",
+  429: "The service is busy right now. Try again in a moment.",
+};
 
 function readApiUrl() {
   const url = window.APP_CONFIG && window.APP_CONFIG.apiUrl;
   return typeof url === "string" && url.trim() ? url.trim().replace(/\/+$/, "") : null;
 }
 
-function showError(text) {
-  errorBox.textContent = text;
+// ---- outcome: errors, status, answer ----
+
+/** Shows text in the alert, scrolled into view and focused; canRetry offers "Try again". */
+function showError(text, { canRetry = false } = {}) {
+  errorText.textContent = text;
+  retryButton.hidden = !canRetry;
   errorBox.hidden = false;
+  errorBox.focus({ preventScroll: true });
+  errorBox.scrollIntoView({ block: "nearest" });
 }
 
 function clearOutcome() {
+  if (errorBox.contains(document.activeElement)) askButton.focus({ preventScroll: true });
   errorBox.hidden = true;
-  errorBox.textContent = "";
+  errorText.textContent = "";
   answer.hidden = true;
   statusLine.textContent = "";
+  showEvidence(null);
   if (!apiUrl) showError(NOT_CONFIGURED);
 }
 
@@ -52,86 +90,163 @@ function clearOutcome() {
 function setBusy(busy) {
   askButton.setAttribute("aria-disabled", String(busy));
   askButton.setAttribute("aria-busy", String(busy));
+  const hadFocus = document.activeElement === cancelButton;
+  cancelButton.hidden = !busy;
+  if (hadFocus && !busy) askButton.focus();
 }
+
+function showProgress(text) {
+  progressText.textContent = text;
+  progress.hidden = !text;
+}
+
+// ---- choosing and preparing a poster ----
 
 function forgetPoster() {
-  if (preview.src) URL.revokeObjectURL(preview.src);
-  preview.removeAttribute("src");
-  preview.hidden = true;
-  preview.alt = "";
-  dropZoneAction.textContent = "Choose a poster";
+  if (poster) URL.revokeObjectURL(poster.previewUrl);
   poster = null;
+  preview.removeAttribute("src");
+  preview.alt = "";
+  figure.hidden = true;
+  dropZoneAction.textContent = "Choose a poster";
+  form.dataset.poster = "none";
 }
 
-async function choosePoster(file) {
-  if (pending) {
-    pending.abort(CANCELLED);
-    pending = null;
-    setBusy(false);
-  }
-  clearOutcome();
-  forgetPoster();
-  if (file.type && !file.type.startsWith("image/")) {
-    showError(`“${file.name}” is not an image. Choose a poster as a JPEG, PNG, WebP or GIF file.`);
-    return;
-  }
-  preview.src = URL.createObjectURL(file);
-  const chosen = { file, image: preview, decoded: preview.decode() };
-  poster = chosen;
-  try {
-    await chosen.decoded;
-  } catch {
-    if (poster === chosen) {
-      forgetPoster();
-      showError(`“${file.name}” cannot be read as an image. Choose a poster as a JPEG, PNG, WebP or GIF file.`);
-    }
-    return;
-  }
-  if (poster !== chosen) return; // another poster was chosen meanwhile
-  preview.alt = `The chosen poster, ${file.name}`;
-  preview.hidden = false;
-  dropZoneAction.textContent = "Choose another poster";
-}
-
-function readAsDataUrl(file) {
+function readAsDataUrl(blob) {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => resolve(reader.result);
-    reader.onerror = () => reject(new ShownError(`“${file.name}” could not be read. Choose it again.`));
-    reader.readAsDataURL(file);
+    reader.onerror = () => reject(reader.error);
+    reader.readAsDataURL(blob);
   });
 }
 
-function shrinkToJpegDataUrl(image) {
-  const scale = Math.min(1, MAX_SIDE / Math.max(image.naturalWidth, image.naturalHeight));
-  const canvas = document.createElement("canvas");
-  canvas.width = Math.max(1, Math.round(image.naturalWidth * scale));
-  canvas.height = Math.max(1, Math.round(image.naturalHeight * scale));
-  const context = canvas.getContext("2d");
-  context.fillStyle = "#ffffff"; // JPEG has no transparency: flatten onto white as the API does
-  context.fillRect(0, 0, canvas.width, canvas.height);
-  context.imageSmoothingQuality = "high";
-  context.drawImage(image, 0, 0, canvas.width, canvas.height);
-  return canvas.toDataURL("image/jpeg", JPEG_QUALITY);
+function startWorker() {
+  const url = $("poster-worker-script").href; // index.html names it, so a release's URL carries its version
+  worker = new Worker(url, { type: "module" });
+  worker.addEventListener("message", ({ data }) => {
+    const job = workerJobs.get(data.id);
+    workerJobs.delete(data.id);
+    if (job && data.prepared) job.resolve(data.prepared);
+    else if (job) job.reject(new Error(data.failure));
+  });
+  worker.addEventListener("error", (event) => { // no module workers here: prepare in place from now on
+    event.preventDefault();
+    stopWorker(new Error("worker unavailable"));
+    worker = false;
+  });
 }
 
-async function encodeForSending({ file, image }) {
-  const small = Math.max(image.naturalWidth, image.naturalHeight) <= MAX_SIDE;
-  // A small JPEG is sent as it is: encoding it again would only lose detail.
-  return file.type === "image/jpeg" && small ? readAsDataUrl(file) : shrinkToJpegDataUrl(image);
+function stopWorker(reason) {
+  if (worker) worker.terminate();
+  worker = null;
+  for (const job of workerJobs.values()) job.reject(reason);
+  workerJobs = new Map();
 }
 
-async function readErrorMessage(response) {
-  const summary = response.status < 500
-    ? `The service could not use this poster (HTTP ${response.status})`
-    : `The service could not answer right now (HTTP ${response.status})`;
+async function prepareInPlace(file) {
+  const { preparePoster } = await import($("poster-worker-script").href);
+  return preparePoster(file);
+}
+
+function prepare(file) {
+  const workerCanDraw = typeof OffscreenCanvas !== "undefined" && typeof Worker !== "undefined";
+  if (worker === false || !workerCanDraw) return prepareInPlace(file);
+  if (worker === null) startWorker();
+  return new Promise((resolve, reject) => {
+    const id = nextJobId++;
+    workerJobs.set(id, { resolve, reject });
+    worker.postMessage({ id, file });
+  }).catch((error) => (error.message === "worker unavailable" ? prepareInPlace(file) : Promise.reject(error)));
+}
+
+async function choosePoster(file, { ask = false } = {}) {
+  if (pending) {
+    pending.abort(REPLACED);
+    pending = null;
+  }
+  if (preparing) stopWorker(REPLACED); // a big file still being decoded would hold up this one
+  askWhenReady = ask;
+  setBusy(ask);
+  clearOutcome();
+  forgetPoster();
+  if (file.type && !file.type.startsWith("image/")) {
+    preparing = null;
+    askWhenReady = false;
+    setBusy(false);
+    showError(`“${file.name}” is not an image. Choose a poster as a JPEG, PNG, WebP or GIF file.`);
+    return;
+  }
+  const job = file;
+  preparing = job;
+  form.dataset.poster = "preparing";
+  showProgress("Preparing the poster…");
+  let prepared;
+  let dataUrl;
+  try {
+    prepared = await prepare(file);
+    dataUrl = await readAsDataUrl(prepared.blob);
+  } catch (error) {
+    if (preparing !== job || error === REPLACED) return;
+    preparing = null;
+    askWhenReady = false;
+    form.dataset.poster = "none";
+    showProgress("");
+    setBusy(false);
+    showError(`“${file.name}” cannot be read as an image. Choose a poster as a JPEG, PNG, WebP or GIF file.`);
+    return;
+  }
+  if (preparing !== job) return; // another poster was chosen meanwhile
+  preparing = null;
+  showProgress("");
+  poster = { name: file.name, dataUrl, previewUrl: URL.createObjectURL(prepared.blob), ...prepared };
+  preview.src = poster.previewUrl;
+  preview.alt = `The chosen poster, ${file.name}, as the model sees it`;
+  caption.textContent = `${file.name}: ${prepared.width} × ${prepared.height} pixels sent`
+    + (prepared.width === prepared.originalWidth ? "." : ` (shrunk from ${prepared.originalWidth} × ${prepared.originalHeight}).`);
+  figure.hidden = false;
+  dropZoneAction.textContent = "Choose another poster";
+  form.dataset.poster = "ready";
+  if (askWhenReady) {
+    askWhenReady = false;
+    send(poster);
+  }
+}
+
+async function chooseExample(button) {
+  const image = button.querySelector("img");
+  const name = button.textContent.trim();
+  try {
+    const response = await fetch(image.currentSrc || image.src);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const blob = await response.blob();
+    await choosePoster(new File([blob], `${name} (made-up example).jpg`, { type: "image/jpeg" }), { ask: true });
+  } catch (error) {
+    console.warn("example poster", error);
+    showError(`The example “${name}” could not be loaded. Try another one, or choose a poster of your own.`);
+  }
+}
+
+// ---- asking ----
+
+async function plainWordsFor(response) {
+  let detail = "";
   try {
     const body = await response.json();
-    if (body && typeof body.message === "string" && body.message) return `${summary}: ${body.message}`;
+    detail = body && body.error ? `${body.error}: ${body.message}` : "";
   } catch {
-    // not JSON (API Gateway's own errors are not): the status alone must do
+    // not JSON (API Gateway's own errors are not): the status says enough
   }
-  return `${summary}.`;
+  console.warn(`/predict answered HTTP ${response.status}`, detail); // for whoever runs the site
+  if (STATUS_WORDS[response.status]) return STATUS_WORDS[response.status];
+  if (response.status < 500) {
+    return "The service could not read this image. Try another poster, saved as a JPEG, PNG or WebP file.";
+  }
+  return "The service could not answer right now. Try again in a moment.";
+}
+
+function isProbability(value) {
+  return Number.isFinite(value) && value >= 0 && value <= 1;
 }
 
 async function predict(dataUrl, signal) {
@@ -140,53 +255,48 @@ async function predict(dataUrl, signal) {
     response = await fetch(`${apiUrl}/predict`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ data: dataUrl }),
+      body: JSON.stringify({ data: dataUrl, explain: true }),
       signal,
     });
-  } catch {
-    throw new ShownError(`Cannot reach the service at ${apiUrl}. Check your connection and try again.`);
+  } catch (error) {
+    if (signal.aborted) throw signal.reason;
+    console.warn(`cannot reach ${apiUrl}`, error);
+    throw new ShownError("Cannot reach the service. Check your connection and try again.");
   }
-  if (!response.ok) throw new ShownError(await readErrorMessage(response));
+  if (!response.ok) throw new ShownError(await plainWordsFor(response));
   let body;
   try {
     body = await response.json();
   } catch {
     throw new ShownError(UNREADABLE_ANSWER);
   }
-  if (!body || typeof body !== "object" || !Number.isFinite(body.probability)
-      || typeof body.is_thriller !== "boolean") {
+  if (!body || typeof body !== "object" || !(body.verdict in VERDICTS) || !isProbability(body.probability)) {
     throw new ShownError(UNREADABLE_ANSWER);
   }
   return body;
 }
 
-function showAnswer(result) {
-  const percent = Math.round(result.probability * 100);
-  verdict.textContent = result.is_thriller ? "Yes, a thriller or crime movie" : "No, not a thriller or crime movie";
-  // The status line is the one live region: an answer unhidden now would not be read out.
-  statusLine.textContent = `${verdict.textContent}: ${percent}% chance of a thriller/crime movie.`;
-  answer.classList.toggle("is-thriller", result.is_thriller);
-  answer.classList.toggle("is-not-thriller", !result.is_thriller);
-  probabilityFill.style.setProperty("--probability", `${percent}%`);
-  probabilityBar.setAttribute("aria-valuenow", String(percent));
-  probabilityBar.setAttribute("aria-valuetext", `${percent} percent`);
-  probabilityPercent.textContent = `${percent}%`;
-  message.textContent = typeof result.message === "string" ? result.message : "";
-  answer.hidden = false;
-  answer.scrollIntoView({ block: "nearest" }); // on a phone the answer starts below the fold
-}
-
-async function ask(event) {
+function ask(event) {
   event.preventDefault();
+  if (pending) return; // the button only looks disabled while waiting, so it can still be pressed
   clearOutcome();
   if (!apiUrl) return;
-  if (!poster) {
-    showError("Choose a poster first: use the box above, drop an image on the page or paste one.");
-    input.focus();
+  if (preparing) {
+    askWhenReady = true;
+    setBusy(true);
+    statusLine.textContent = "Preparing the poster…";
     return;
   }
-  if (pending) return; // the button only looks disabled while waiting, so it can still be pressed
-  const chosen = poster;
+  if (!poster) {
+    showError("Choose a poster first: use the box above, drop an image on the page or paste one, "
+      + "or try one of the examples below.");
+    return;
+  }
+  send(poster);
+}
+
+async function send(chosen) {
+  clearOutcome();
   const controller = new AbortController();
   const timer = setTimeout(
     () => controller.abort(new ShownError(
@@ -196,19 +306,20 @@ async function ask(event) {
   setBusy(true);
   statusLine.textContent = "Asking the model…";
   try {
-    const readable = await chosen.decoded.then(() => true, () => false);
-    if (!readable) {
-      statusLine.textContent = "";
-      return; // choosePoster has said why
-    }
-    const result = await predict(await encodeForSending(chosen), controller.signal);
+    const result = await predict(chosen.dataUrl, controller.signal);
     if (controller.signal.aborted) throw controller.signal.reason;
     showAnswer(result);
   } catch (error) {
     const cause = controller.signal.aborted ? controller.signal.reason : error;
-    if (cause === CANCELLED) return;
+    if (cause === REPLACED) return;
+    if (cause === CANCELLED) {
+      statusLine.textContent = "Cancelled. Press the button to ask again.";
+      return;
+    }
     statusLine.textContent = "";
-    showError(cause instanceof ShownError ? cause.message : `Something went wrong: ${cause.message}`);
+    const words = cause instanceof ShownError ? cause.message : "Something went wrong on this page. Try again.";
+    if (!(cause instanceof ShownError)) console.error(cause);
+    showError(words, { canRetry: poster === chosen });
   } finally {
     clearTimeout(timer);
     if (pending === controller) {
@@ -217,6 +328,152 @@ async function ask(event) {
     }
   }
 }
+
+function cancel() {
+  if (pending) pending.abort(CANCELLED);
+  else if (askWhenReady) {
+    askWhenReady = false;
+    setBusy(false);
+    statusLine.textContent = "Cancelled. Press the button to ask again.";
+  }
+}
+
+// ---- the answer ----
+
+const percentOf = (probability) => `${Math.round(probability * 100)}%`;
+
+function baseRateInWords(baseRate) {
+  const oneIn = Math.round(1 / baseRate);
+  return oneIn >= 2 ? `about 1 movie in ${oneIn} is one` : `${percentOf(baseRate)} of movies are`;
+}
+
+function place(id, from, to) {
+  const zone = $(id);
+  zone.style.setProperty("--from", String(from));
+  zone.style.setProperty("--to", String(to));
+}
+
+function showScale(result, tone) {
+  const [low, high] = result.hard_to_tell_band;
+  place("scale-below", 0, low);
+  place("scale-band", low, high);
+  place("scale-above", high, 1);
+  place("scale-label-below", 0, low);
+  place("scale-label-band", low, high);
+  place("scale-label-above", high, 1);
+  $("scale-base-rate").style.setProperty("--at", String(result.base_rate));
+  $("scale-marker").style.setProperty("--at", String(result.probability));
+  scale.dataset.tone = tone;
+}
+
+function showGenres(list) {
+  genreList.replaceChildren(...list.slice(0, SHOWN_GENRES).map(({ genre, probability }) => {
+    const item = document.createElement("li");
+    const name = Object.assign(document.createElement("span"), { className: "genre-name", textContent: genre });
+    const bar = Object.assign(document.createElement("span"), { className: "genre-bar" });
+    bar.setAttribute("aria-hidden", "true");
+    bar.style.setProperty("--share", String(probability));
+    const value = Object.assign(document.createElement("span"),
+      { className: "genre-value", textContent: percentOf(probability) });
+    item.append(name, bar, value);
+    return item;
+  }));
+}
+
+const isGenreList = (list) => Array.isArray(list) && list.length > 0
+  && list.every((g) => g && typeof g.genre === "string" && isProbability(g.probability));
+const isBand = (band) => Array.isArray(band) && band.length === 2 && band.every(isProbability) && band[0] <= band[1];
+
+function showAnswer(result) {
+  const { tone, heading } = VERDICTS[result.verdict];
+  const calibrated = isProbability(result.base_rate) && isBand(result.hard_to_tell_band);
+  const isPoster = result.verdict !== "not a poster";
+  verdict.textContent = heading;
+  answer.dataset.tone = tone;
+  let spoken = heading;
+  if (isPoster && calibrated) {
+    chanceText.replaceChildren(
+      Object.assign(document.createElement("strong"), { textContent: percentOf(result.probability) }),
+      ` chance this is a thriller/crime film; for comparison, ${baseRateInWords(result.base_rate)}.`);
+    showScale(result, tone);
+    spoken += ` ${chanceText.textContent}`;
+  } else if (isPoster) { // an endpoint that gives a score, not a calibrated chance
+    chanceText.textContent = `The model's score is ${Math.round(result.probability * 100)} out of 100; `
+      + "this service does not say how likely that makes a thriller, so take it as a leaning.";
+  }
+  chance.hidden = !isPoster;
+  scale.hidden = !(isPoster && calibrated);
+  genres.hidden = !(isPoster && isGenreList(result.genres));
+  if (!genres.hidden) showGenres(result.genres);
+  showEvidence(isPoster ? result.evidence : null);
+  // The status line is the one live region: the answer unhidden now is not read out a second time.
+  statusLine.textContent = spoken;
+  answer.hidden = false;
+  answer.scrollIntoView({ block: "nearest" }); // on a phone the answer starts below the fold
+}
+
+// ---- where the model looked ----
+
+function isEvidence(grid) {
+  return grid && Number.isInteger(grid.rows) && Number.isInteger(grid.columns) && grid.rows > 0
+    && grid.columns > 0 && Array.isArray(grid.values) && grid.values.length === grid.rows
+    && grid.values.every((row) => Array.isArray(row) && row.length === grid.columns && row.every(Number.isFinite));
+}
+
+/** Where the pushes of one sign sit, in words: "the upper left", "the middle", ... */
+function whereInWords(grid, sign) {
+  let total = 0;
+  let x = 0;
+  let y = 0;
+  grid.values.forEach((row, r) => row.forEach((value, c) => {
+    const push = Math.max(0, sign * value);
+    total += push;
+    x += push * (c + 0.5) / grid.columns;
+    y += push * (r + 0.5) / grid.rows;
+  }));
+  if (total === 0) return null;
+  const vertical = ["upper", "middle", "lower"][Math.min(2, Math.floor((y / total) * 3))];
+  const horizontal = ["left", "", "right"][Math.min(2, Math.floor((x / total) * 3))];
+  if (vertical === "middle") return horizontal ? `the middle ${horizontal}` : "the middle";
+  return `the ${vertical} ${horizontal || "part"}`;
+}
+
+function drawEvidence(grid) {
+  const largest = Math.max(...grid.values.flat().map(Math.abs)) || 1;
+  evidenceMap.width = grid.columns;
+  evidenceMap.height = grid.rows;
+  const context = evidenceMap.getContext("2d");
+  const pixels = context.createImageData(grid.columns, grid.rows);
+  grid.values.flat().forEach((value, index) => {
+    const warm = value > 0;
+    pixels.data.set([warm ? 255 : 30, warm ? 90 : 120, warm ? 20 : 255,
+      Math.round((Math.abs(value) / largest) * 190)], index * 4);
+  });
+  context.putImageData(pixels, 0, 0);
+}
+
+function showEvidence(grid) {
+  const usable = isEvidence(grid);
+  evidence.hidden = !usable;
+  setEvidenceShown(false);
+  if (!usable) return;
+  drawEvidence(grid);
+  const towards = whereInWords(grid, 1);
+  const away = whereInWords(grid, -1);
+  evidenceDescription.textContent = [
+    towards ? `What pushed towards thriller/crime is mostly in ${towards} of the poster.`
+      : "Nothing in the poster pushed towards thriller/crime.",
+    away ? `What pushed away from it is mostly in ${away}.` : "",
+  ].join(" ").trim();
+}
+
+function setEvidenceShown(shown) {
+  evidenceToggle.setAttribute("aria-pressed", String(shown));
+  evidenceMap.hidden = !shown;
+  evidenceLegend.hidden = !shown;
+}
+
+// ---- input: picker, drop, paste, examples ----
 
 function firstFile(dataTransfer) {
   if (!dataTransfer) return null;
@@ -266,7 +523,18 @@ document.addEventListener("paste", (event) => {
   }
 });
 
+for (const button of document.querySelectorAll(".example")) {
+  button.addEventListener("click", () => chooseExample(button));
+}
+
 form.addEventListener("submit", ask);
+cancelButton.addEventListener("click", cancel);
+retryButton.addEventListener("click", () => {
+  if (poster) send(poster);
+});
+evidenceToggle.addEventListener("click", () => {
+  setEvidenceShown(evidenceToggle.getAttribute("aria-pressed") !== "true");
+});
 acceptDrags();
 
 if (!apiUrl) showError(NOT_CONFIGURED);

@@ -1,6 +1,8 @@
 """The whole stack for browser tests: local endpoint, `chalice local`, the static site, real Chromium.
 
-Every server runs on a free loopback port for the whole session and is always stopped.
+Two model endpoints stand behind the real API: the local endpoint serving the shipped model, and the fake
+SageMaker server of tests/fake_sagemaker.py, which answers whatever a test tells it to (every verdict
+on demand, errors, delays). Every server runs on a free loopback port for the whole session and is always stopped.
 """
 import contextlib
 import functools
@@ -13,6 +15,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from scripts.static_config import render_config_js
+from tests.fake_sagemaker import Behaviour, running_fake_sagemaker
 from tests.onnx_models import model_path_for_tests
 from tests.servers import PROJECT_ROOT, free_port, running_chalice_local, running_model_endpoint
 
@@ -26,6 +29,8 @@ SITE_CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
+    ".jpg": "image/jpeg",
+    ".png": "image/png",
 }
 
 
@@ -119,6 +124,30 @@ def site(api_url):
 def site_with_endpoint_down(api_without_endpoint_url):
     with serving_site({"endpoint-down": render_config_js(api_without_endpoint_url)}) as root:
         yield f"{root}/endpoint-down/"
+
+
+@pytest.fixture(scope="session")
+def fake_endpoint_session():
+    with running_fake_sagemaker() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake_endpoint(fake_endpoint_session):
+    """The fake SageMaker endpoint, answering the default until a test says otherwise, reset after each test."""
+    fake_endpoint_session.behaviour = Behaviour()
+    fake_endpoint_session.invocations.clear()
+    yield fake_endpoint_session
+    fake_endpoint_session.behaviour = Behaviour()
+
+
+@pytest.fixture(scope="session")
+def fake_site(fake_endpoint_session, tmp_path_factory):
+    """The page wired to the real API (`chalice local`) whose model endpoint is the fake one."""
+    log_path = tmp_path_factory.mktemp("api-fake-endpoint") / "chalice.log"
+    with running_chalice_local(fake_endpoint_session.url, API_ENV, log_path) as api:
+        with serving_site({"fake-endpoint": render_config_js(api)}) as root:
+            yield f"{root}/fake-endpoint/"
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,73 @@
+"""What a person does on the page, and what the tests check on it, shared by the browser tests."""
+import base64
+
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+ASK_BUTTON_NAME = "Is it a thriller?"
+LOOKS = {
+    "desktop-light": {"viewport": {"width": 1024, "height": 900}, "color_scheme": "light"},
+    "desktop-dark": {"viewport": {"width": 1024, "height": 900}, "color_scheme": "dark"},
+    "phone-light": {"viewport": {"width": 360, "height": 740}, "color_scheme": "light", "device_scale_factor": 2,
+                    "is_mobile": True, "has_touch": True},
+    "phone-dark": {"viewport": {"width": 360, "height": 740}, "color_scheme": "dark", "device_scale_factor": 2,
+                   "is_mobile": True, "has_touch": True},
+}
+"""Browser context options for each viewport and colour scheme the page must work in."""
+_axe = Axe()
+
+
+def is_predict_post(request) -> bool:
+    return request.method == "POST" and "/predict" in request.url
+
+
+def ask_button(page):
+    return page.get_by_role("button", name=ASK_BUTTON_NAME)
+
+
+def poster_ready(page):
+    """The poster is prepared: a click now sends it at once."""
+    expect(page.locator("#poster-form")).to_have_attribute("data-poster", "ready")
+
+
+def ask_and_read_answer(page) -> dict:
+    """Press the button; return the JSON the API answered."""
+    with page.expect_response(lambda response: is_predict_post(response.request)) as response_info:
+        ask_button(page).click()
+    return response_info.value.json()
+
+
+def record_predict_requests(page) -> list:
+    requests = []
+    page.on("request", lambda request: requests.append(request) if is_predict_post(request) else None)
+    return requests
+
+
+def wait_until_held(page, held: list):
+    """The route handler runs when Playwright next dispatches events: give it the chance."""
+    for _ in range(200):
+        if held:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError("the page never sent its request")
+
+
+def drop_file(page, name: str, data: bytes, media_type: str):
+    """What the browser does when a file is dragged from the desktop and let go over the page."""
+    page.evaluate(
+        """({name, encoded, mediaType}) => {
+          const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([bytes], name, {type: mediaType}));
+          const target = document.querySelector("h1");
+          for (const type of ["dragenter", "dragover", "drop"]) {
+            target.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true, dataTransfer: transfer}));
+          }
+        }""",
+        {"name": name, "encoded": base64.b64encode(data).decode(), "mediaType": media_type})
+
+
+def expect_no_accessibility_violations(page, state: str):
+    """axe-core (bundled by axe-playwright-python) finds nothing wrong with the page as it is now."""
+    results = _axe.run(page)
+    assert results.violations_count == 0, f"axe-core in state {state!r}:\n{results.generate_report()}"

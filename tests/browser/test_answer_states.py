@@ -1,0 +1,268 @@
+"""The answer as a person sees and hears it, for every verdict, through the real API (`chalice local`)
+whose model endpoint is the fake SageMaker server answering in our endpoint's shape; and the examples.
+"""
+import json
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.endpoint_answers import BASE_RATE, HARD_TO_TELL_BAND, VERDICT_ANSWERS, endpoint_answer
+from tests.browser.pages import (LOOKS, ask_and_read_answer, ask_button, expect_no_accessibility_violations,
+                                 is_predict_post, poster_ready, wait_until_held)
+from tests.fake_sagemaker import Behaviour
+from tests.images import encode, poster_art
+
+HEADINGS = {
+    "thriller/crime": "This is a thriller/crime movie! Enjoy!",
+    "hard to tell": "Hard to tell from this poster: it could go either way.",
+    "not thriller": "This is not a thriller/crime movie! Not sure you will like it...",
+    "not a poster": "This does not look like a movie poster. Try the poster of a movie.",
+}
+POSTER_VERDICTS = ["thriller/crime", "hard to tell", "not thriller"]
+EXAMPLES = ["Night Shift", "Picnic Party!", "Moon Garden", "The Long Letter"]
+
+
+@pytest.fixture(scope="module")
+def poster_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("posters") / "poster.jpg"
+    path.write_bytes(encode(poster_art(341, 512, seed=5), "JPEG", quality=85))
+    return path
+
+
+def answered(page, fake_site, fake_endpoint, poster_file, verdict: str) -> dict:
+    """The page after asking about a poster the endpoint answers with this verdict; returns the API's answer."""
+    fake_endpoint.behaviour = Behaviour(body=VERDICT_ANSWERS[verdict])
+    page.goto(fake_site)
+    page.set_input_files("#poster-input", poster_file)
+    poster_ready(page)
+    result = ask_and_read_answer(page)
+    assert result["verdict"] == verdict, "the API did not turn the endpoint's answer into the expected verdict"
+    expect(page.locator("#answer")).to_be_visible()
+    return result
+
+
+def centre_x(locator) -> float:
+    box = locator.bounding_box()
+    return box["x"] + box["width"] / 2
+
+
+@pytest.mark.parametrize("verdict", list(HEADINGS))
+def test_the_verdict_is_stated_once_in_words_that_fit_it(page, fake_site, fake_endpoint, poster_file, verdict):
+    answered(page, fake_site, fake_endpoint, poster_file, verdict)
+
+    heading = HEADINGS[verdict]
+    expect(page.get_by_role("heading", level=2, name=heading)).to_be_visible()
+    shown = "\n".join(page.locator("main > :not([role=status])").all_inner_texts())
+    assert shown.count(heading) == 1
+    card = page.locator("#answer").inner_text()
+    assert card.count("thriller/crime movie") <= 1, f"the card repeats the verdict:\n{card}"
+    status = page.get_by_role("status")
+    expect(status).to_contain_text(heading)
+    box = status.bounding_box()
+    assert box["width"] <= 1 and box["height"] <= 1, "the status line shows a second copy of the verdict"
+    assert page.locator("[aria-live], [role=status], [role=alert]:not([hidden])").count() == 1
+
+
+@pytest.mark.parametrize("verdict", POSTER_VERDICTS)
+def test_the_chance_is_shown_next_to_the_base_rate(page, fake_site, fake_endpoint, poster_file, verdict):
+    result = answered(page, fake_site, fake_endpoint, poster_file, verdict)
+
+    percent = f"{round(result['probability'] * 100)}%"
+    chance = page.locator("#chance-text")
+    expect(chance).to_contain_text(f"{percent} chance")
+    expect(chance).to_contain_text(f"about 1 movie in {round(1 / BASE_RATE)}")
+    expect(page.get_by_role("status")).to_contain_text(percent)
+
+
+@pytest.mark.parametrize("verdict", POSTER_VERDICTS)
+def test_the_scale_marks_the_chance_in_the_zone_and_colour_of_the_verdict(
+        page, fake_site, fake_endpoint, poster_file, verdict):
+    answered(page, fake_site, fake_endpoint, poster_file, verdict)
+
+    zone = {"not thriller": "#scale-below", "hard to tell": "#scale-band", "thriller/crime": "#scale-above"}[verdict]
+    marker = page.locator("#scale-marker")
+    box = page.locator(zone).bounding_box()
+    assert box["x"] <= centre_x(marker) <= box["x"] + box["width"], "the marker sits outside the verdict's zone"
+    band = page.locator("#scale-band").bounding_box()
+    track = page.locator(".scale-track").bounding_box()
+    assert band["x"] - track["x"] == pytest.approx(HARD_TO_TELL_BAND[0] * track["width"], abs=2)
+    heading_colour = page.locator("#verdict").evaluate("element => getComputedStyle(element).color")
+    marker_colour = marker.evaluate("element => getComputedStyle(element).backgroundColor")
+    assert marker_colour == heading_colour
+    expect(page.locator("#scale")).to_have_attribute("aria-hidden", "true")  # the sentence says it already
+
+
+def test_the_top_genres_are_listed_with_their_probabilities(page, fake_site, fake_endpoint, poster_file):
+    result = answered(page, fake_site, fake_endpoint, poster_file, "not thriller")
+
+    items = page.locator("#genre-list li")
+    expect(items).to_have_count(3)
+    for item, genre in zip(items.all(), result["genres"][:3]):
+        expect(item).to_have_text(re.compile(rf"{genre['genre']}\s*{round(genre['probability'] * 100)}%"))
+
+
+def test_not_a_poster_asks_for_a_movie_poster_with_no_verdict_bar(page, fake_site, fake_endpoint, poster_file):
+    answered(page, fake_site, fake_endpoint, poster_file, "not a poster")
+
+    expect(page.locator("#verdict")).to_contain_text("Try the poster of a movie")
+    for part in ["#scale", "#chance", "#genres", "#evidence-toggle"]:
+        expect(page.locator(part)).to_be_hidden()
+
+
+def test_where_the_model_looked_is_off_by_default_and_toggled_from_the_keyboard(
+        page, fake_site, fake_endpoint, poster_file):
+    answered(page, fake_site, fake_endpoint, poster_file, "thriller/crime")
+    toggle = page.get_by_role("button", name="Show where the model looked")
+    heat_map = page.locator("#evidence-map")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(heat_map).to_be_hidden()
+
+    toggle.focus()
+    page.keyboard.press("Space")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    expect(heat_map).to_be_visible()
+    expect(page.locator("#evidence-legend")).to_contain_text("pushed towards thriller/crime")
+    assert heat_map.bounding_box() == page.locator("#poster-preview").bounding_box()
+
+    page.keyboard.press("Enter")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(heat_map).to_be_hidden()
+
+
+def test_where_the_model_looked_is_described_in_words(page, fake_site, fake_endpoint, poster_file):
+    answered(page, fake_site, fake_endpoint, poster_file, "thriller/crime")
+
+    toggle = page.get_by_role("button", name="Show where the model looked")
+    expect(toggle).to_have_accessible_description(re.compile(r"towards thriller/crime is mostly in the upper"))
+    expect(toggle).to_have_accessible_description(re.compile(r"away from it is mostly in the lower"))
+
+
+def test_the_heat_map_is_warm_where_the_poster_pushed_towards_thriller(page, fake_site, fake_endpoint, poster_file):
+    answered(page, fake_site, fake_endpoint, poster_file, "thriller/crime")
+    page.get_by_role("button", name="Show where the model looked").click()
+
+    top, bottom = page.locator("#evidence-map").evaluate("""canvas => {
+      const context = canvas.getContext("2d");
+      return [context.getImageData(4, 0, 1, 1).data, context.getImageData(4, canvas.height - 1, 1, 1).data]
+        .map((pixel) => Array.from(pixel));
+    }""")
+    assert top[0] > top[2] and top[3] > 0, f"top of the poster should be warm: {top}"
+    assert bottom[2] > bottom[0] and bottom[3] > 0, f"bottom of the poster should be cool: {bottom}"
+
+
+def test_the_page_asks_the_endpoint_for_evidence(page, fake_site, fake_endpoint, poster_file):
+    answered(page, fake_site, fake_endpoint, poster_file, "thriller/crime")
+
+    headers = {name.lower(): value for name, value in fake_endpoint.invocations[-1].headers.items()}
+    assert "explain=1" in headers.get("x-amzn-sagemaker-custom-attributes", "")
+
+
+def test_a_score_that_is_not_a_calibrated_probability_is_not_called_a_chance(
+        page, fake_site, fake_endpoint, poster_file):
+    fake_endpoint.answer([0.02, 0.98])  # an endpoint of someone else's: a plain list of class scores
+    page.goto(fake_site)
+    page.set_input_files("#poster-input", poster_file)
+    poster_ready(page)
+    result = ask_and_read_answer(page)
+
+    assert "base_rate" in result["unavailable"]
+    expect(page.locator("#verdict")).to_have_text(HEADINGS[result["verdict"]])
+    expect(page.locator("#chance-text")).to_contain_text("98 out of 100")
+    expect(page.locator("#answer")).not_to_contain_text("98%")
+    expect(page.locator("#answer")).not_to_contain_text("chance")
+    for part in ["#scale", "#genres", "#evidence-toggle"]:
+        expect(page.locator(part)).to_be_hidden()
+
+
+@pytest.mark.parametrize("example", EXAMPLES)
+def test_an_example_poster_is_answered_when_clicked(page, fake_site, fake_endpoint, example):
+    fake_endpoint.behaviour = Behaviour(body=VERDICT_ANSWERS["hard to tell"])
+    page.goto(fake_site)
+
+    with page.expect_response(lambda response: is_predict_post(response.request)) as response_info:
+        page.get_by_role("button", name=example).click()
+
+    assert response_info.value.ok
+    expect(page.get_by_role("img", name=re.compile(re.escape(example)))).to_be_visible()
+    expect(page.locator("#verdict")).to_have_text(HEADINGS["hard to tell"])
+
+
+def test_the_examples_say_they_are_made_up(page, fake_site):
+    page.goto(fake_site)
+
+    examples = page.get_by_role("region", name=re.compile("Try one"))
+    expect(examples).to_contain_text("Made-up examples")
+    expect(examples.get_by_role("button")).to_have_count(len(EXAMPLES))
+
+
+def a_page_with(browser, look: str):
+    context = browser.new_context(**LOOKS[look])
+    return context, context.new_page()
+
+
+@pytest.mark.parametrize("look", list(LOOKS))
+def test_every_state_passes_axe_core_with_no_violations(browser, fake_site, fake_endpoint, poster_file, look,
+                                                       artifacts_dir):
+    context, page = a_page_with(browser, look)
+    try:
+        def check(state: str):
+            page.screenshot(path=artifacts_dir / f"state-{state}-{look}.png", full_page=True)
+            expect_no_accessibility_violations(page, state)
+
+        page.goto(fake_site)
+        check("empty")
+        page.set_input_files("#poster-input", poster_file)
+        poster_ready(page)
+        check("poster-chosen")
+        for verdict in HEADINGS:
+            fake_endpoint.behaviour = Behaviour(body=VERDICT_ANSWERS[verdict])
+            ask_and_read_answer(page)
+            expect(page.locator("#verdict")).to_have_text(HEADINGS[verdict])
+            check(verdict.replace("/", "-").replace(" ", "-"))
+        fake_endpoint.behaviour = Behaviour(body=VERDICT_ANSWERS["thriller/crime"])
+        ask_and_read_answer(page)
+        page.get_by_role("button", name="Show where the model looked").click()
+        expect(page.locator("#evidence-map")).to_be_visible()
+        check("evidence-shown")
+
+        fake_endpoint.fail(503, "ServiceUnavailable")
+        ask_and_read_answer(page)
+        expect(page.get_by_role("button", name="Try again")).to_be_visible()
+        check("error")
+
+        held = []
+        page.route("**/predict", lambda route: held.append(route))
+        ask_button(page).click()
+        wait_until_held(page, held)
+        expect(page.get_by_role("button", name="Cancel")).to_be_visible()
+        check("waiting")
+        page.get_by_role("button", name="Cancel").click()
+        check("cancelled")
+        held[0].abort()
+    finally:
+        context.close()
+
+
+def test_the_answer_card_fits_a_phone_screen(browser, fake_site, fake_endpoint, poster_file):
+    context, page = a_page_with(browser, "phone-dark")
+    try:
+        answered(page, fake_site, fake_endpoint, poster_file, "hard to tell")
+        page.get_by_role("button", name="Show where the model looked").click()
+        assert page.evaluate("document.documentElement.scrollWidth") <= LOOKS["phone-dark"]["viewport"]["width"]
+    finally:
+        context.close()
+
+
+def test_the_answer_shown_is_the_one_the_api_sent(page, fake_site, fake_endpoint, poster_file):
+    fake_endpoint.behaviour = Behaviour(body=endpoint_answer(0.91, top_genres=("Crime", "Thriller", "Mystery")))
+    page.goto(fake_site)
+    page.set_input_files("#poster-input", poster_file)
+    poster_ready(page)
+
+    with page.expect_request(is_predict_post) as request_info:
+        ask_button(page).click()
+
+    assert json.loads(request_info.value.post_data_buffer)["explain"] is True
+    expect(page.locator("#chance-text")).to_contain_text("91% chance")
+    expect(page.locator("#genre-list li").first).to_contain_text("Crime")
