@@ -95,9 +95,10 @@ class RequestObserver:
         route = context.get("resourcePath") or getattr(event, "path", "-")
         error_code = answer.get("error") or answer.get("Code")
         verdict = answer.get("verdict") or answer.get("label")
+        lambda_request_id = getattr(lambda_context, "aws_request_id", None)
         fields = {
-            "request_id": context.get("requestId"),
-            "lambda_request_id": getattr(lambda_context, "aws_request_id", None),
+            "request_id": context.get("requestId") or lambda_request_id,  # chalice local has only Lambda's
+            "lambda_request_id": lambda_request_id,
             "method": getattr(event, "method", None),
             "route": route,
             "status": status,
@@ -133,6 +134,7 @@ class RequestObserver:
             self.emit("Refusals", MetricUnit.Count, 1, error_code=error_code or str(status))
         if endpoint_ms is not None:
             self.emit("EndpointLatency", MetricUnit.Milliseconds, endpoint_ms)
+        sys.stdout.flush()  # print() leaves the records in a buffer when stdout is a file (chalice local's log)
 
     def emit(self, name: str, unit: MetricUnit, value: float, **dimensions: str) -> None:
         with single_metric(name=name, unit=unit, value=value, namespace=self.namespace,
