@@ -1,10 +1,12 @@
-"""`make run`: the local model endpoint, the API through `chalice local`, and the page, until Ctrl-C.
+"""`make run`: the local model endpoint, the API through `chalice local`, and the page, until Ctrl-C or SIGTERM.
 
 Ports come from ENDPOINT_PORT (8080), API_PORT (8000) and SITE_PORT (8001); HOST (127.0.0.1).
 """
+import errno
 import functools
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -15,36 +17,85 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from scripts.chalice_project import stage_variable
-from scripts.static_config import render_config_js
+from scripts.static_config import render_config_js, with_connect_src
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = PROJECT_ROOT / "static"
 LOCAL_ENDPOINT_NAME = stage_variable(PROJECT_ROOT, "local", "SAGEMAKER_ENDPOINT_NAME")
 """The endpoint the local stage's API invokes (.chalice/config.json)."""
 STARTUP_TIMEOUT_S = 60
+PORT_VARIABLES = {"ENDPOINT_PORT": 8080, "API_PORT": 8000, "SITE_PORT": 8001}
 
 
-def wait_for(url: str, process: subprocess.Popen, name: str) -> None:
+POLL_S = 0.2
+
+
+class Stopped(Exception):
+    """SIGINT, SIGTERM or SIGHUP arrived: stop everything and exit 0."""
+
+
+class StopRequest:
+    """Set by the signal handlers, read by the main loop.
+
+    A plain attribute on purpose: a handler runs in the main thread between two bytecodes, so taking any
+    lock there (threading.Event.set does) can deadlock against the main thread holding it.
+    """
+
+    def __init__(self):
+        self.requested = False
+
+    def request(self, *_signal_arguments) -> None:
+        self.requested = True
+
+
+def port_taken_reason(host: str, ports: dict[str, int]) -> str | None:
+    """Why the stack cannot listen on its ports, naming the port and its variable; None when all are free.
+
+    Binds as the servers do (SO_REUSEADDR), so only a listening socket counts as taken, not TIME_WAIT.
+    """
+    seen = {}
+    for variable, port in ports.items():
+        if port in seen:
+            return f"{variable} and {seen[port]} are both {port}: give each server its own port."
+        seen[port] = variable
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, port))
+            except OSError as error:
+                what = "is already in use" if error.errno == errno.EADDRINUSE else f"cannot be used ({error.strerror})"
+                return (f"Port {port} ({variable}) on {host} {what}: stop what holds it or choose another, "
+                        f"e.g. {variable}={port + 1000} make run.")
+    return None
+
+
+def wait_for(url: str, process: subprocess.Popen, name: str, stopping: StopRequest) -> None:
+    """Poll url until our own process answers it; a process that exits while starting is a failure."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
+        if stopping.requested:
+            raise Stopped
         if process.poll() is not None:
             raise SystemExit(f"{name} exited with status {process.returncode} while starting; see its log above.")
         try:
             urllib.request.urlopen(url, timeout=2).close()
-            return
         except urllib.error.HTTPError:
-            return
+            pass
         except OSError:
-            time.sleep(0.2)
+            time.sleep(POLL_S)
+            continue
+        if process.poll() is None:
+            return
     raise SystemExit(f"{name} did not answer {url} within {STARTUP_TIMEOUT_S} s.")
 
 
 def start(command: list[str], env: dict) -> subprocess.Popen:
-    """Each server gets its own process group so that stopping it stops its children too."""
+    """Each server gets its own process group: Ctrl-C or a TERM to make's group reaches only us, and we stop them."""
     return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
 
 
 def stop(process: subprocess.Popen) -> None:
+    """SIGTERM to the server's whole group, SIGKILL after 10 s; returns once the server is reaped."""
     try:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
@@ -63,68 +114,87 @@ class StaticSiteHandler(SimpleHTTPRequestHandler):
     extensions_map = {".html": "text/html", ".css": "text/css", ".js": "text/javascript",
                       ".png": "image/png", ".svg": "image/svg+xml", ".ico": "image/x-icon"}
 
-    def __init__(self, *args, config_js: bytes, **kwargs):
-        self.config_js = config_js
+    def __init__(self, *args, generated: dict[str, tuple[str, bytes]], **kwargs):
+        self.generated = generated
         super().__init__(*args, directory=str(STATIC_DIR), **kwargs)
 
     def do_GET(self):
-        if self.path.split("?", 1)[0] != "/config.js":
+        path = self.path.split("?", 1)[0]
+        if path == "/":
+            path = "/index.html"
+        if path not in self.generated:
             return super().do_GET()
+        content_type, body = self.generated[path]
         self.send_response(200)
-        self.send_header("Content-Type", "text/javascript")
+        self.send_header("Content-Type", content_type)
         self.send_header("Cache-Control", "no-cache")
-        self.send_header("Content-Length", str(len(self.config_js)))
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(self.config_js)
+        self.wfile.write(body)
 
 
 def serve_site(host: str, port: int, api_url: str) -> ThreadingHTTPServer:
-    handler = functools.partial(StaticSiteHandler, config_js=render_config_js(api_url).encode())
-    server = ThreadingHTTPServer((host, port), handler)
+    """The page as the sync publishes it: config.js for api_url, and a CSP that lets it connect only there."""
+    index_html = with_connect_src((STATIC_DIR / "index.html").read_text(encoding="utf-8"), api_url)
+    generated = {"/config.js": ("text/javascript", render_config_js(api_url).encode()),
+                 "/index.html": ("text/html; charset=utf-8", index_html.encode())}
+    try:
+        server = ThreadingHTTPServer((host, port), functools.partial(StaticSiteHandler, generated=generated))
+    except OSError as error:
+        raise SystemExit(f"error: the page cannot listen on port {port} (SITE_PORT) of {host}: {error.strerror}.")
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
 
-def main() -> None:
+def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
-    endpoint_port = int(os.environ.get("ENDPOINT_PORT", 8080))
-    api_port = int(os.environ.get("API_PORT", 8000))
-    site_port = int(os.environ.get("SITE_PORT", 8001))
-    endpoint_url, api_url = f"http://{host}:{endpoint_port}", f"http://{host}:{api_port}"
-    site_url = f"http://{host}:{site_port}"
+    ports = {variable: int(os.environ.get(variable, default)) for variable, default in PORT_VARIABLES.items()}
+    taken = port_taken_reason(host, ports)
+    if taken:
+        print(f"error: {taken}", file=sys.stderr)
+        return 2
+    endpoint_url = f"http://{host}:{ports['ENDPOINT_PORT']}"
+    api_url, site_url = f"http://{host}:{ports['API_PORT']}", f"http://{host}:{ports['SITE_PORT']}"
     env = {key: value for key, value in os.environ.items()
            if key not in ("AWS_PROFILE", "AWS_SESSION_TOKEN")}
     env.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local",
                AWS_DEFAULT_REGION=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
                AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=endpoint_url)
+    # The handlers only set a flag: raising from them could cut the cleanup below short, and GNU make
+    # forwards SIGTERM, so a group-wide TERM arrives twice.
+    stopping = StopRequest()
+    for signal_number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signal_number, stopping.request)
     processes, site = [], None
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
     try:
         endpoint = start([sys.executable, "-m", "poster_model.server", "--host", host,
-                          "--port", str(endpoint_port), "--endpoint-name", LOCAL_ENDPOINT_NAME], env)
+                          "--port", str(ports["ENDPOINT_PORT"]), "--endpoint-name", LOCAL_ENDPOINT_NAME], env)
         processes.append(endpoint)
-        wait_for(f"{endpoint_url}/ping", endpoint, "The model endpoint")
+        wait_for(f"{endpoint_url}/ping", endpoint, "The model endpoint", stopping)
         api = start([sys.executable, "-m", "scripts.chalice_local", "local", "--stage", "local", "--no-autoreload",
-                     "--host", host, "--port", str(api_port)], env)
+                     "--host", host, "--port", str(ports["API_PORT"])], env)
         processes.append(api)
-        wait_for(f"{api_url}/health", api, "The API (chalice local)")
-        site = serve_site(host, site_port, api_url)
+        wait_for(f"{api_url}/health", api, "The API (chalice local)", stopping)
+        site = serve_site(host, ports["SITE_PORT"], api_url)
         print(f"\nModel endpoint: {endpoint_url}/endpoints/{LOCAL_ENDPOINT_NAME}/invocations"
               f"\nAPI:            {api_url}/predict"
               f"\nPage:           {site_url}/   <- open this"
               f"\nPress Ctrl-C to stop.\n", flush=True)
-        while all(process.poll() is None for process in processes):
-            time.sleep(0.5)
-        raise SystemExit("A server stopped unexpectedly; stopping the rest.")
-    except KeyboardInterrupt:
+        while not stopping.requested:
+            if any(process.poll() is not None for process in processes):
+                raise SystemExit("A server stopped unexpectedly; stopping the rest.")
+            time.sleep(POLL_S)
+        raise Stopped
+    except Stopped:
         print("\nStopping...", flush=True)
+        return 0
     finally:
         for process in reversed(processes):
             stop(process)
         if site:
             site.shutdown()
+            site.server_close()
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
