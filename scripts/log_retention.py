@@ -1,0 +1,31 @@
+"""How long CloudWatch keeps the model endpoint's and the API function's logs: without a retention, forever.
+
+Shared by scripts/deploy_model.py (the endpoint's group) and scripts/api_gateway_settings.py (the function's).
+"""
+import sys
+
+from botocore.exceptions import ClientError
+
+DEFAULT_RETENTION_DAYS = 30
+RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+                  3288, 3653)
+"""The values CloudWatch Logs accepts for PutRetentionPolicy."""
+
+
+def endpoint_log_group(endpoint_name: str) -> str:
+    return f"/aws/sagemaker/Endpoints/{endpoint_name}"
+
+
+def lambda_log_group(function_name: str) -> str:
+    return f"/aws/lambda/{function_name}"
+
+
+def set_retention(logs, group: str, days: int) -> None:
+    """Create the group if the service has not yet (so the retention holds from its first line), then set it."""
+    try:
+        logs.create_log_group(logGroupName=group)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ResourceAlreadyExistsException":
+            raise
+    logs.put_retention_policy(logGroupName=group, retentionInDays=days)
+    print(f"log group {group} keeps its logs {days} days", file=sys.stderr, flush=True)

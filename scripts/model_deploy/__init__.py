@@ -1,0 +1,4 @@
+"""Ship the poster classifier to SageMaker: package, roles, endpoint, scaling, logs and batch transform.
+
+scripts/deploy_model.py and scripts/batch_transform.py are the command lines; each module here does one job.
+"""

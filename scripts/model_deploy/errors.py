@@ -1,0 +1,22 @@
+"""What the deploy modules share about failures: the user's own mistakes, and SageMaker's way of saying 'missing'."""
+import sys
+
+from botocore.exceptions import ClientError
+
+
+class DeployError(Exception):
+    """A problem the user can fix; the command line prints it as one line."""
+
+
+def error_code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+def is_missing(error: ClientError) -> bool:
+    """SageMaker answers a describe of a missing resource with ValidationException 'Could not find ...'."""
+    return error_code(error) == "ValidationException" and "could not find" in str(error).lower()
+
+
+def say(message: str) -> None:
+    """Progress goes to stderr; stdout carries only the command's result."""
+    print(message, file=sys.stderr, flush=True)
