@@ -1,10 +1,12 @@
 """The entry point of a SageMaker framework inference container (shipped as code/inference.py).
 
-scripts/deploy_model.py copies this file to code/inference.py in model.tar.gz, next to the
-poster_model modules it imports. The PyTorch inference container's toolkit (sagemaker-inference)
-loads the model with model_fn once, then runs input_fn -> predict_fn -> output_fn per request.
-All three delegate to poster_model.invocation, which the local endpoint (poster_model.server)
-uses too, so both accept the same requests and give the same answers and refusals.
+scripts/deploy_model.py copies this file to code/inference.py in model.tar.gz, next to the poster_model modules
+it imports. The PyTorch inference container's toolkit (sagemaker-pytorch-inference 2.0.25, whose Transformer
+comes from sagemaker-inference) loads the model with model_fn once, then calls transform_fn per request. It passes
+a fifth argument, the model server's request context, to a transform_fn that takes one: that is the only way to
+see the request's headers, and the SageMaker CustomAttributes header ("explain=1") lives there. The work is
+poster_model.invocation.invoke, which the local endpoint (poster_model.server) calls too, so both accept the same
+requests and give the same answers and refusals.
 """
 import contextlib
 from http import HTTPStatus
@@ -22,6 +24,9 @@ except ImportError:  # outside the container: the toolkit's exception, same cons
             self.message = message
             self.phrase = phrase
             super().__init__(status_code, message, phrase)
+
+CUSTOM_ATTRIBUTES_HEADER = "x-amzn-sagemaker-custom-attributes"
+"""How SageMaker hands a request's CustomAttributes to the container."""
 
 
 class RefusedRequest(BaseInferenceToolkitError):
@@ -43,19 +48,21 @@ def model_fn(model_dir: str) -> PosterClassifier:
     return PosterClassifier(Path(model_dir) / MODEL_FILE_NAME)
 
 
-def input_fn(input_data: bytes | bytearray | str, content_type: str | None) -> bytes:
-    """The image bytes; the toolkit hands text content types (JSON, CSV) over decoded to str, refused here."""
+def custom_attributes(context) -> str | None:
+    """The CustomAttributes header of the request being served, from the model server's context
+    (TorchServe's: request_processor[0].get_request_properties() is the request's headers); None without one."""
+    try:
+        headers = context.request_processor[0].get_request_properties()
+    except (AttributeError, IndexError, TypeError):
+        return None
+    return next((value for name, value in (headers or {}).items()
+                 if str(name).lower() == CUSTOM_ATTRIBUTES_HEADER), None)
+
+
+def transform_fn(model: PosterClassifier, input_data: bytes | bytearray | str, content_type: str | None,
+                 accept: str | None, context=None) -> tuple[bytes, str]:
+    """One request: (body, Content-Type), which the toolkit sends instead of echoing Accept. The toolkit hands
+    text content types (JSON, CSV) over decoded to str: refused, like every non-image content type."""
     body = bytes(input_data) if isinstance(input_data, bytearray) else input_data
     with refusals():
-        return invocation.read_request(body, content_type)
-
-
-def predict_fn(image: bytes, model: PosterClassifier) -> list[float]:
-    with refusals():
-        return invocation.predict(image, model)
-
-
-def output_fn(probabilities: list[float], accept: str | None) -> tuple[bytes, str]:
-    """A (body, Content-Type) pair: the toolkit sends that Content-Type instead of echoing Accept."""
-    with refusals():
-        return invocation.encode_response(probabilities, accept)
+        return invocation.invoke(model, body, content_type, accept, custom_attributes=custom_attributes(context))

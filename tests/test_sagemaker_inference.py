@@ -2,8 +2,9 @@
 
 Both entry points run the same requests: the local endpoint as a real server (its `POST /invocations`,
 the model container contract), and code/inference.py taken from a packaged model.tar.gz and run
-in-process the way the SageMaker inference toolkit runs it (model_fn once, then input_fn ->
-predict_fn -> output_fn per request).
+in-process the way the SageMaker inference toolkit of the PyTorch inference image runs it
+(sagemaker-pytorch-inference 2.0.25: model_fn once, then per request transform_fn(model, body, content_type,
+accept, context), with the request's headers in the model server's context).
 """
 import importlib.util
 import json
@@ -19,13 +20,17 @@ import pytest
 
 from poster_model.invocation import MAX_PAYLOAD_BYTES
 from poster_model.predictor import PosterClassifier
-from scripts.deploy_model import build_model_archive
+from scripts.model_deploy.archive import build_model_archive
+from scripts.model_deploy.wheelhouse import Wheelhouse
 from tests.images import encode, poster, poster_jpeg
 from tests.onnx_models import model_path_for_tests, write_tiny_model
 from tests.servers import running_model_endpoint
 
 TOOLKIT_DEFAULT_ACCEPT = "application/json"
 """The toolkit replaces a missing Accept or */* by SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT, application/json by default."""
+TOOLKIT_UTF8_TYPES = ("application/json", "text/csv")
+"""Content types whose body the toolkit decodes to str before transform_fn."""
+CUSTOM_ATTRIBUTES_HEADER = "X-Amzn-SageMaker-Custom-Attributes"
 
 
 class Answer(NamedTuple):
@@ -39,6 +44,7 @@ class Request(NamedTuple):
     body: bytes
     content_type: str | None
     accept: str | None
+    custom_attributes: str | None = None
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +54,11 @@ def model_path(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def unpacked_archive(model_path, tmp_path_factory) -> Path:
-    """model.tar.gz as SageMaker unpacks it into /opt/ml/model."""
+    """model.tar.gz as SageMaker unpacks it into /opt/ml/model (without wheels: the code runs in this process)."""
     model_dir = tmp_path_factory.mktemp("opt-ml-model")
+    no_wheels = tmp_path_factory.mktemp("no-wheels")
     archive_path = model_dir.parent / "model.tar.gz"
-    archive_path.write_bytes(build_model_archive(model_path).data)
+    archive_path.write_bytes(build_model_archive(model_path, Wheelhouse(no_wheels, "3.12")).data)
     with tarfile.open(archive_path) as archive:
         archive.extractall(model_dir, filter="data")
     return model_dir
@@ -66,12 +73,37 @@ def shipped_inference(unpacked_archive):
     return module
 
 
+class RequestProcessor:
+    """TorchServe's per-request view that the toolkit reads: get_request_properties() is the headers."""
+
+    def __init__(self, headers: dict[str, str]):
+        self.headers = headers
+
+    def get_request_properties(self) -> dict[str, str]:
+        return self.headers
+
+
+class ModelServerContext:
+    """The parts of TorchServe's Context that the toolkit's Transformer and our transform_fn use."""
+
+    def __init__(self, headers: dict[str, str]):
+        self.request_processor = [RequestProcessor(headers)]
+
+
 def container_answer(module, model, request: Request) -> Answer:
-    """What the SageMaker inference toolkit's Transformer does with one request, given the user module."""
+    """What the toolkit's Transformer.transform does with one request, given the user module."""
+    headers = {name: value for name, value in (("Content-Type", request.content_type), ("Accept", request.accept),
+                                               (CUSTOM_ATTRIBUTES_HEADER, request.custom_attributes))
+               if value is not None}
     accept = request.accept if request.accept and request.accept != "*/*" else TOOLKIT_DEFAULT_ACCEPT
+    data = bytearray(request.body)
+    if request.content_type in TOOLKIT_UTF8_TYPES:
+        data = data.decode("utf-8", "replace")
+    assert not any(hasattr(module, name) for name in ("input_fn", "predict_fn", "output_fn")), \
+        "the toolkit refuses transform_fn next to input_fn/predict_fn/output_fn"
     try:
-        data = module.input_fn(bytearray(request.body), request.content_type)
-        body, content_type = module.output_fn(module.predict_fn(data, model), accept)
+        body, content_type = module.transform_fn(model, data, request.content_type, accept,
+                                                 ModelServerContext(headers))
     except module.BaseInferenceToolkitError as error:
         return Answer(error.status_code, None, error.message.encode())
     return Answer(200, content_type, body)
@@ -85,7 +117,8 @@ def local_endpoint(model_path, tmp_path_factory):
 
 def local_answer(url: str, request: Request) -> Answer:
     headers = {name: value for name, value in
-               (("Content-Type", request.content_type), ("Accept", request.accept)) if value is not None}
+               (("Content-Type", request.content_type), ("Accept", request.accept),
+                (CUSTOM_ATTRIBUTES_HEADER, request.custom_attributes)) if value is not None}
     http_request = urllib.request.Request(f"{url}/invocations", data=request.body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(http_request, timeout=30) as response:
@@ -109,12 +142,22 @@ def answer(request):
     ("application/x-image", "JPEG"), ("image/jpeg", "JPEG"), ("image/png", "PNG"), ("image/webp", "WEBP"),
 ])
 @pytest.mark.parametrize("accept", [None, "*/*", "application/json"])
-def test_a_poster_is_answered_with_its_probabilities_as_a_json_list(answer, model_path, content_type,
-                                                                    image_format, accept):
+def test_a_poster_is_answered_with_the_models_answer_as_json(answer, model_path, content_type, image_format,
+                                                             accept):
     body = encode(poster(seed=3), image_format)
     result = answer(Request(body, content_type, accept))
     assert (result.status, result.content_type) == (200, "application/json")
-    assert json.loads(result.body) == pytest.approx(PosterClassifier(model_path).predict_bytes(body), abs=1e-6)
+    assert json.loads(result.body) == json.loads(json.dumps(PosterClassifier(model_path).answer_bytes(body)))
+
+
+@pytest.mark.parametrize("custom_attributes, explained", [
+    ("explain=1", True), ("trace=abc; explain=1", True), ("explain=0", False), (None, False)])
+def test_custom_attributes_ask_for_the_evidence(answer, model_path, custom_attributes, explained):
+    body = poster_jpeg(seed=8)
+    result = answer(Request(body, "image/jpeg", "application/json", custom_attributes))
+    expected = PosterClassifier(model_path).answer_bytes(body, explain=explained)
+    assert result.status == 200
+    assert json.loads(result.body) == json.loads(json.dumps(expected))
 
 
 @pytest.mark.parametrize("request_, status", [
@@ -140,6 +183,7 @@ PARITY_REQUESTS = [
     Request(b"GIF89a not really", "image/gif", "application/json"),
     Request(poster_jpeg(), "image/jpeg", "text/csv"),
     Request(b"\x00" * (MAX_PAYLOAD_BYTES + 1), "application/x-image", None),
+    Request(poster_jpeg(seed=9), "image/jpeg", "application/json", "explain=1"),
 ]
 
 
@@ -151,11 +195,18 @@ def test_both_entry_points_give_the_same_bytes_content_type_and_refusals(local_e
         assert in_container == local_answer(local_endpoint, request)
 
 
-def test_a_text_body_the_toolkit_decoded_to_str_is_refused_with_415(shipped_inference):
-    """The toolkit decodes JSON and CSV bodies to str before input_fn."""
-    with pytest.raises(shipped_inference.BaseInferenceToolkitError) as refused:
-        shipped_inference.input_fn('{"data": "..."}', "application/json")
-    assert refused.value.status_code == 415
+def test_a_text_body_the_toolkit_decoded_to_str_is_refused_with_415(shipped_inference, unpacked_archive):
+    """The toolkit decodes JSON and CSV bodies to str before transform_fn."""
+    model = shipped_inference.model_fn(str(unpacked_archive))
+    result = container_answer(shipped_inference, model, Request(b'{"data": "..."}', "application/json", None))
+    assert result.status == 415
+
+
+def test_without_a_model_server_context_the_answer_has_no_evidence(shipped_inference, unpacked_archive, model_path):
+    """A toolkit that passes no context (or one without headers) still gets the plain answer."""
+    model = shipped_inference.model_fn(str(unpacked_archive))
+    body, _ = shipped_inference.transform_fn(model, poster_jpeg(seed=8), "image/jpeg", "application/json")
+    assert json.loads(body) == json.loads(json.dumps(PosterClassifier(model_path).answer_bytes(poster_jpeg(seed=8))))
 
 
 def test_a_model_that_breaks_the_output_contract_is_a_500(shipped_inference, tmp_path):
@@ -170,10 +221,10 @@ def test_the_shipped_code_runs_on_its_own_with_only_onnxruntime_numpy_and_pillow
     script = (
         "import json, sys; import inference, poster_model; "
         "model = inference.model_fn(sys.argv[1]); "
-        "body, content_type = inference.output_fn(inference.predict_fn("
-        "inference.input_fn(sys.stdin.buffer.read(), 'image/jpeg'), model), 'application/json'); "
+        "body, content_type = inference.transform_fn(model, sys.stdin.buffer.read(), 'image/jpeg', "
+        "'application/json'); "
         "print(json.dumps({'package': poster_model.__file__, 'content_type': content_type, "
-        "'probabilities': json.loads(body), 'modules': sorted(sys.modules)}))"
+        "'answer': json.loads(body), 'modules': sorted(sys.modules)}))"
     )
     code_dir = unpacked_archive / "code"
     finished = subprocess.run([sys.executable, "-c", script, str(unpacked_archive)], input=poster_jpeg(seed=7),
@@ -181,6 +232,7 @@ def test_the_shipped_code_runs_on_its_own_with_only_onnxruntime_numpy_and_pillow
     result = json.loads(finished.stdout)
     assert Path(result["package"]) == code_dir / "poster_model" / "__init__.py"
     assert result["content_type"] == "application/json"
-    assert len(result["probabilities"]) == 2
+    answer = result["answer"]
+    assert len(answer if isinstance(answer, list) else answer["probabilities"]) == 2
     top_level = {name.split(".")[0] for name in result["modules"]}
     assert not top_level & {"flask", "waitress", "boto3", "botocore", "chalice", "scripts", "tests"}
