@@ -1,0 +1,321 @@
+"""What decoding an image will cost, judged from its structure before any pixel is decoded.
+
+A pixel cap alone is not enough: the memory a decode needs depends on the mode, the number of rows
+and the format's decoder (libwebp's canvases, a progressive JPEG's coefficients), and the CPU it
+needs depends on the file's structure (a progressive JPEG walks every block once per scan; Pillow
+reads PNG chunks, GIF sub-blocks and JPEG segments in Python). These checks read only the container
+structure, with the standard library, so they cost a few milliseconds whatever the file holds.
+The API (chalicelib) and the model endpoint (poster_model) both use them, so both refuse the same images.
+"""
+import io
+import re
+import struct
+import time
+from dataclasses import dataclass
+
+BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
+"""Pillow's storage per pixel; every other mode (RGB included) takes four bytes."""
+ROW_BYTES = 16
+"""Pillow keeps a pointer and allocation slack per row: a one-pixel-wide image costs this per pixel."""
+WEBP_DECODER_BYTES_PER_PIXEL = 12
+"""libwebp's animation decoder holds two RGBA canvases, and Pillow copies the frame out once more."""
+JPEG_COEFFICIENT_BYTES = 128
+"""A multi-scan JPEG keeps 64 two-byte coefficients of every block until its last scan."""
+
+MAX_JPEG_SCANS = 256
+MAX_JPEG_BLOCK_VISITS = 60_000_000
+"""Scans x blocks per scan: about 6 ns each in libjpeg-turbo, so at most about 0.4 CPU-s on this budget."""
+MAX_JPEG_HEADER_SEGMENTS = 1_000
+MAX_JPEG_FILL_BYTES = 4_096
+MAX_JPEG_METADATA_BYTES = 2 * 1024 * 1024
+MAX_PNG_CHUNKS = 20_000
+MAX_PNG_METADATA_CHUNKS = 64
+PNG_METADATA_CHUNKS = frozenset({b"tEXt", b"zTXt", b"iTXt", b"iCCP", b"eXIf"})
+MAX_GIF_METADATA_BYTES = 256 * 1024
+MAX_RLE_PIXELS_PER_BYTE = 32
+
+SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+PROGRESSIVE_SOF_MARKERS = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
+STANDALONE_MARKERS = frozenset({0x01, 0xD8, *range(0xD0, 0xD8)})
+NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+"""Where an entropy-coded scan ends: 0xFF followed by anything but stuffing, a restart or fill."""
+
+
+@dataclass(frozen=True)
+class DecodeBudget:
+    max_pixels: int = 40_000_000
+    memory_bytes: int = 256 * 1024 * 1024
+    """Decoder and image together; with the runtime's own 70 to 100 MB it fits a 512 MB Lambda function."""
+    cpu_seconds: float = 1.0
+    """Thread CPU time for decoding and shrinking; Lambda's 512 MB share of a vCPU makes it about 3 s there."""
+
+
+class ImageRefused(Exception):
+    """An image this budget will not decode; message says why, in words for the caller."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ImageTooLarge(ImageRefused):
+    """More pixels, or more memory to decode, than the budget allows."""
+
+
+class ImageTooCostly(ImageRefused):
+    """More CPU to decode than the budget allows."""
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What the container says before decoding; format None when the bytes are no format read here."""
+    format: str | None = None
+    width: int = 0
+    height: int = 0
+    decoder_bytes: int = 0
+    """Memory the format's decoder needs on top of Pillow's image."""
+
+
+def inspect(data: bytes, budget: DecodeBudget) -> Structure:
+    """Read the container structure; refuse too many pixels, too costly a structure, or (for WebP, whose
+    decoder allocates its canvases when Pillow opens the file) too much memory. Truncated or unknown
+    data passes with what could be read: Pillow judges it next."""
+    for magic, reader in READERS:
+        if data.startswith(magic):
+            try:
+                structure = reader(data)
+            except (IndexError, struct.error, ValueError):
+                return Structure()
+            break
+    else:
+        return Structure()
+    check_pixels(structure.width, structure.height, budget)
+    if structure.format == "WEBP":
+        check_memory("RGBA", (structure.width, structure.height), structure, budget)
+    return structure
+
+
+def check_pixels(width: int, height: int, budget: DecodeBudget) -> None:
+    if width * height > budget.max_pixels:
+        raise ImageTooLarge(f"image is too large: {width}x{height} pixels; "
+                            f"at most {budget.max_pixels:,} pixels are accepted")
+
+
+def decode_bytes(mode: str, size: tuple[int, int], structure: Structure) -> int:
+    width, height = size
+    return width * height * BYTES_PER_PIXEL.get(mode, 4) + height * ROW_BYTES + structure.decoder_bytes
+
+
+def check_memory(mode: str, size: tuple[int, int], structure: Structure, budget: DecodeBudget) -> None:
+    """Refuse before decoding when Pillow's image of this mode and size, with the decoder's own memory,
+    would not fit the budget."""
+    needed = decode_bytes(mode, size, structure)
+    if needed > budget.memory_bytes:
+        raise ImageTooLarge(
+            f"image is too large to decode: a {size[0]}x{size[1]} {mode} image needs about "
+            f"{needed / 2**20:,.0f} MB; at most {budget.memory_bytes / 2**20:,.0f} MB are available")
+
+
+class CpuDeadline:
+    """Thread CPU time left for one image: decoders run in the calling thread, so this bounds them
+    where they hand control back (each read of input) and between strips of shrinking."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.end = time.thread_time() + seconds
+
+    def check(self) -> None:
+        if time.thread_time() > self.end:
+            raise ImageTooCostly(f"image is too costly to decode: it needs more than {self.seconds:g} CPU-seconds")
+
+
+class DeadlineReader(io.BytesIO):
+    """The image bytes as Pillow reads them, checking the deadline at every read."""
+
+    def __init__(self, data: bytes, deadline: CpuDeadline):
+        super().__init__(data)
+        self.deadline = deadline
+
+    def read(self, size: int | None = -1) -> bytes:
+        self.deadline.check()
+        return super().read(size)
+
+
+def too_costly(what: str) -> ImageTooCostly:
+    return ImageTooCostly(f"image is too costly to decode: {what}")
+
+
+# JPEG
+
+
+def jpeg_structure(data: bytes) -> Structure:
+    """Walk the markers, skipping each scan's entropy-coded data, counting scans and the blocks they walk."""
+    position, scans, block_visits, header_segments, fill, metadata = 2, 0, 0, 0, 0, 0
+    width = height = decoder_bytes = 0
+    blocks, progressive = {}, False
+    while position + 4 <= len(data):
+        if data[position] != 0xFF:
+            found = NEXT_MARKER.search(data, position)
+            if not found:
+                break
+            position = found.start()
+            continue
+        marker = data[position + 1]
+        if marker == 0xFF:
+            fill += scans == 0
+            if fill > MAX_JPEG_FILL_BYTES:
+                raise too_costly(f"more than {MAX_JPEG_FILL_BYTES:,} fill bytes between its header segments")
+            position += 1
+            continue
+        if marker in STANDALONE_MARKERS:
+            position += 2
+            continue
+        if marker == 0xD9:
+            break
+        length = int.from_bytes(data[position + 2:position + 4], "big")
+        segment = data[position + 4:position + 2 + length]
+        if scans == 0:
+            header_segments += 1
+            if header_segments > MAX_JPEG_HEADER_SEGMENTS:
+                raise too_costly(f"more than {MAX_JPEG_HEADER_SEGMENTS:,} header segments")
+            if 0xE0 <= marker <= 0xEF or marker == 0xFE:
+                metadata += length
+                if metadata > MAX_JPEG_METADATA_BYTES:
+                    raise too_costly(f"more than {MAX_JPEG_METADATA_BYTES // 2**20} MB of metadata segments")
+        if marker in SOF_MARKERS and not blocks:
+            height, width = struct.unpack(">HH", segment[1:5])
+            blocks = frame_blocks(segment, width, height)
+            progressive = marker in PROGRESSIVE_SOF_MARKERS
+        position += 2 + max(length, 2)
+        if marker == 0xDA:
+            scans += 1
+            if scans > MAX_JPEG_SCANS:
+                raise too_costly(f"more than {MAX_JPEG_SCANS} scans")
+            block_visits += sum(blocks.get(component, 0) for component in segment[1:1 + 2 * segment[0]:2])
+            if block_visits > MAX_JPEG_BLOCK_VISITS:
+                raise too_costly(f"its {scans} scans walk more than {MAX_JPEG_BLOCK_VISITS:,} blocks")
+            found = NEXT_MARKER.search(data, position)
+            position = found.start() if found else len(data)
+    if progressive or scans > 1:
+        decoder_bytes = sum(blocks.values()) * JPEG_COEFFICIENT_BYTES
+    return Structure("JPEG", width, height, decoder_bytes)
+
+
+def frame_blocks(frame: bytes, width: int, height: int) -> dict[int, int]:
+    """8x8 blocks of each component, padded to whole MCUs as libjpeg allocates them."""
+    components = [(frame[6 + 3 * i], frame[7 + 3 * i] >> 4, frame[7 + 3 * i] & 15) for i in range(frame[5])]
+    max_h = max((h for _, h, _ in components), default=1) or 1
+    max_v = max((v for _, _, v in components), default=1) or 1
+    mcus_across, mcus_down = -(-width // (8 * max_h)), -(-height // (8 * max_v))
+    return {identifier: mcus_across * h * mcus_down * v for identifier, h, v in components}
+
+
+# PNG
+
+
+def png_structure(data: bytes) -> Structure:
+    width, height = struct.unpack(">II", data[16:24])
+    position, chunks, metadata = 8, 0, 0
+    while position + 8 <= len(data):
+        length = int.from_bytes(data[position:position + 4], "big")
+        kind = data[position + 4:position + 8]
+        chunks += 1
+        if chunks > MAX_PNG_CHUNKS:
+            raise too_costly(f"more than {MAX_PNG_CHUNKS:,} chunks")
+        if kind in PNG_METADATA_CHUNKS:
+            metadata += 1
+            if metadata > MAX_PNG_METADATA_CHUNKS:
+                raise too_costly(f"more than {MAX_PNG_METADATA_CHUNKS} metadata chunks (text, ICC profile, EXIF)")
+        if kind == b"IEND":
+            break
+        position += 12 + length
+    return Structure("PNG", width, height)
+
+
+# GIF
+
+
+def gif_structure(data: bytes) -> Structure:
+    """The logical screen, grown to the first frame's extent as Pillow grows it; metadata before that frame."""
+    width, height, flags = struct.unpack("<HHB", data[6:11])
+    position = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+    metadata = 0
+    while position < len(data):
+        block = data[position]
+        if block == 0x21:
+            label, position = data[position + 1], position + 2
+            size, position = skip_sub_blocks(data, position)
+            if label != 0xF9:
+                metadata += size
+                if metadata > MAX_GIF_METADATA_BYTES:
+                    raise too_costly(f"more than {MAX_GIF_METADATA_BYTES // 1024} KB of comments or extensions")
+        elif block == 0x2C:
+            left, top, frame_width, frame_height = struct.unpack("<HHHH", data[position + 1:position + 9])
+            width, height = max(width, left + frame_width), max(height, top + frame_height)
+            break
+        else:
+            break
+    return Structure("GIF", width, height)
+
+
+def skip_sub_blocks(data: bytes, position: int) -> tuple[int, int]:
+    """(bytes of data, position after the terminator) of a chain of GIF sub-blocks."""
+    size = 0
+    while position < len(data) and data[position]:
+        size += data[position]
+        position += 1 + data[position]
+        if size > MAX_GIF_METADATA_BYTES:
+            break
+    return size, position + 1
+
+
+# WebP
+
+
+def webp_structure(data: bytes) -> Structure:
+    """The canvas from the first chunk: VP8X's canvas, or the still image's own size."""
+    if data[8:12] != b"WEBP":
+        return Structure()
+    kind, payload = data[12:16], data[20:50]
+    if kind == b"VP8X":
+        width, height = 1 + int.from_bytes(payload[4:7], "little"), 1 + int.from_bytes(payload[7:10], "little")
+    elif kind == b"VP8L":
+        bits = int.from_bytes(payload[1:5], "little")
+        width, height = 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+    elif kind == b"VP8 ":
+        width, height = (value & 0x3FFF for value in struct.unpack("<HH", payload[6:10]))
+    else:
+        return Structure()
+    return Structure("WEBP", width, height, width * height * WEBP_DECODER_BYTES_PER_PIXEL)
+
+
+# BMP
+
+
+def bmp_structure(data: bytes) -> Structure:
+    """Run-length bitmaps are decoded by Pillow in Python, into two full-size byte strings before the image."""
+    offset, header_size = struct.unpack("<II", data[10:18])
+    if header_size == 12:
+        width, height = struct.unpack("<HH", data[18:22])
+        compression = 0
+    else:
+        width, height, _, _, compression = struct.unpack("<iiHHI", data[18:34])
+    width, height = abs(width), abs(height)
+    decoder_bytes = 0
+    if compression in (1, 2):
+        pixels_per_byte = width * height / max(1, len(data) - offset)
+        if pixels_per_byte > MAX_RLE_PIXELS_PER_BYTE:
+            raise too_costly(f"its run-length data stands for {pixels_per_byte:,.0f} pixels per byte "
+                             f"(at most {MAX_RLE_PIXELS_PER_BYTE})")
+        decoder_bytes = 2 * width * height
+    return Structure("BMP", width, height, decoder_bytes)
+
+
+READERS = (
+    (b"\xff\xd8", jpeg_structure),
+    (b"\x89PNG\r\n\x1a\n", png_structure),
+    (b"GIF87a", gif_structure),
+    (b"GIF89a", gif_structure),
+    (b"RIFF", webp_structure),
+    (b"BM", bmp_structure),
+)

@@ -1,0 +1,257 @@
+"""Small hostile images, built byte by byte: each costs far more to decode than its size suggests,
+or carries metadata that breaks image handling after decoding (issue 12). Nothing here is stored in git.
+
+Every builder returns the file's bytes; the defaults are the sizes the issue measured.
+"""
+import io
+import struct
+import zlib
+
+from PIL import Image
+
+from tests.images import encode, poster
+
+
+# PNG
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_file(width: int, height: int, bit_depth: int, colour_type: int, idat: bytes,
+             before_idat: bytes = b"", after_idat: bytes = b"") -> bytes:
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + before_idat + png_chunk(b"IDAT", idat)
+            + after_idat + png_chunk(b"IEND", b""))
+
+
+def blank_rows(row_bytes: int, rows: int) -> bytes:
+    """zlib stream of `rows` rows of `row_bytes` zero bytes, each after its filter byte 0."""
+    compressor = zlib.compressobj(9)
+    row = bytes(1 + row_bytes)
+    rows_per_block = max(1, (1 << 22) // len(row))
+    parts, done = [], 0
+    while done < rows:
+        count = min(rows_per_block, rows - done)
+        parts.append(compressor.compress(row * count))
+        done += count
+    return b"".join(parts) + compressor.flush()
+
+
+def png_one_pixel_wide(height: int = 39_000_000) -> bytes:
+    """A grayscale PNG one pixel wide and `height` rows tall: under the pixel cap, and each row costs memory."""
+    return png_file(1, height, 8, 0, blank_rows(1, height))
+
+
+def png_blank_rgba(width: int = 6_000, height: int = 6_600) -> bytes:
+    """A transparent RGBA PNG of nearly 40 million pixels in about 170 KB."""
+    return png_file(width, height, 8, 6, blank_rows(4 * width, height))
+
+
+def png_blank_rgb(width: int = 6_000, height: int = 6_600) -> bytes:
+    """A plain RGB PNG just under the pixel cap: large, but an honest image that should be classified."""
+    return png_file(width, height, 8, 2, blank_rows(3 * width, height))
+
+
+def png_claiming_size(width: int, height: int) -> bytes:
+    """A PNG whose header claims width x height over a few bytes of pixel data."""
+    return png_file(width, height, 1, 0, zlib.compress(b"\x00\x00"))
+
+
+def small_png_parts(width: int = 40, height: int = 60) -> tuple[int, int, bytes]:
+    """(width, height, IDAT payload) of a small real RGB poster, to wrap in hostile chunks."""
+    pixels = poster(width, height, seed=11).tobytes()
+    stride = 3 * width
+    rows = b"".join(b"\x00" + pixels[y * stride:(y + 1) * stride] for y in range(height))
+    return width, height, zlib.compress(rows)
+
+
+def png_with_chunks(before_idat: bytes = b"", after_idat: bytes = b"") -> bytes:
+    width, height, idat = small_png_parts()
+    return png_file(width, height, 8, 2, idat, before_idat, after_idat)
+
+
+def png_many_icc_profiles(count: int = 5_000, profile_bytes: int = 1_000_000) -> bytes:
+    """Thousands of iCCP chunks, each a megabyte of profile compressed to about a kilobyte."""
+    chunk = png_chunk(b"iCCP", b"icc\x00\x00" + zlib.compress(bytes(profile_bytes), 9))
+    return png_with_chunks(chunk * count)
+
+
+def png_many_small_chunks(count: int = 400_000) -> bytes:
+    """Hundreds of thousands of empty private ancillary chunks: each one costs the reader a loop turn."""
+    return png_with_chunks(png_chunk(b"prVt", b"") * count)
+
+
+def png_many_text_chunks(count: int = 60, text_bytes: int = 1_000_000) -> bytes:
+    """zTXt chunks that each inflate to a megabyte of text."""
+    chunk = png_chunk(b"zTXt", b"note\x00\x00" + zlib.compress(b"a" * text_bytes, 9))
+    return png_with_chunks(chunk * count)
+
+
+def png_with_invalid_exif() -> bytes:
+    return png_with_chunks(png_chunk(b"eXIf", b"MM\x00*\x00\x00\x00\x08\xff\xff" + bytes(30)))
+
+
+def png_with_raw_exif_profile_not_hex() -> bytes:
+    """ImageMagick's 'Raw profile type exif' text, whose payload must be hex: here it is not."""
+    text = b"Raw profile type exif\x00\nexif\n      40\nthis is not hexadecimal at all, not at all!!\n"
+    return png_with_chunks(png_chunk(b"tEXt", text))
+
+
+def png_with_long_comment(length: int = 100_000) -> bytes:
+    """A comment longer than a JPEG comment segment can hold (65,533 bytes)."""
+    return png_with_chunks(png_chunk(b"tEXt", b"comment\x00" + b"c" * length))
+
+
+# GIF
+
+
+def gif_file(screen: tuple[int, int], frame: tuple[int, int], extensions: bytes = b"") -> bytes:
+    """A GIF with a global two-colour palette and one blank frame of `frame` size at (0, 0)."""
+    header = b"GIF89a" + struct.pack("<HHBBB", *screen, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
+    width, height = frame
+    descriptor = b"\x2c" + struct.pack("<HHHHB", 0, 0, width, height, 0)
+    data = lzw_blank(width * height)
+    return header + extensions + descriptor + b"\x02" + sub_blocks(data) + b"\x3b"
+
+
+def lzw_blank(pixels: int) -> bytes:
+    """LZW data (minimum code size 2) for `pixels` zeros, written as clear code + literal zeros + end.
+
+    Emitting a clear code before the table grows past 3-bit codes keeps the writer trivial."""
+    codes, bits = [], 3
+    clear, end = 4, 5
+    written = 0
+    while written < pixels:
+        codes.append(clear)
+        run = min(pixels - written, 2)
+        codes.extend([0] * run)
+        written += run
+    codes.append(end)
+    value, count, output = 0, 0, bytearray()
+    for code in codes:
+        value |= code << count
+        count += bits
+        while count >= 8:
+            output.append(value & 0xFF)
+            value >>= 8
+            count -= 8
+    if count:
+        output.append(value)
+    return bytes(output)
+
+
+def sub_blocks(data: bytes) -> bytes:
+    return b"".join(bytes([len(data[i:i + 255])]) + data[i:i + 255] for i in range(0, len(data), 255)) + b"\x00"
+
+
+def gif_huge_comment(comment_bytes: int = 5_000_000) -> bytes:
+    """Megabytes of comment in 255-byte sub-blocks, which a reader may join one at a time."""
+    return gif_file((40, 60), (40, 60), b"\x21\xfe" + sub_blocks(b"c" * comment_bytes))
+
+
+def gif_with_long_comment(length: int = 100_000) -> bytes:
+    return gif_huge_comment(length)
+
+
+def gif_large_canvas(width: int = 6_300, height: int = 6_300) -> bytes:
+    """A tiny frame on a logical screen of nearly 40 million pixels."""
+    return gif_file((width, height), (4, 4))
+
+
+# WebP
+
+
+def riff_chunk(kind: bytes, data: bytes) -> bytes:
+    return kind + struct.pack("<I", len(data)) + data + (b"\x00" if len(data) % 2 else b"")
+
+
+def webp_file(chunks: bytes) -> bytes:
+    return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WEBP" + chunks
+
+
+def vp8l_one_pixel() -> bytes:
+    """The VP8L payload of a 1x1 lossless WebP, taken from Pillow's own encoder."""
+    data = encode(Image.new("RGBA", (1, 1), (10, 20, 30, 255)), "WEBP", lossless=True)
+    position = data.index(b"VP8L")
+    length = struct.unpack("<I", data[position + 4:position + 8])[0]
+    return data[position + 8:position + 8 + length]
+
+
+def vp8x(flags: int, width: int, height: int) -> bytes:
+    return riff_chunk(b"VP8X", bytes([flags, 0, 0, 0]) + (width - 1).to_bytes(3, "little")
+                      + (height - 1).to_bytes(3, "little"))
+
+
+def webp_animation_with_large_canvas(width: int = 6_000, height: int = 6_600) -> bytes:
+    """An animated WebP of about 140 bytes: one 1x1 frame on a canvas of nearly 40 million pixels."""
+    frame = riff_chunk(b"ANMF", bytes(6) + bytes(3) + bytes(3) + (100).to_bytes(3, "little") + b"\x00"
+                       + riff_chunk(b"VP8L", vp8l_one_pixel()))
+    animation = riff_chunk(b"ANIM", b"\xff\xff\xff\xff" + b"\x00\x00")
+    return webp_file(vp8x(0x12, width, height) + animation + frame)
+
+
+def webp_with_invalid_exif() -> bytes:
+    still = encode(poster(40, 60, seed=12), "WEBP")
+    bitstream = still[12:]
+    return webp_file(vp8x(0x08, 40, 60) + bitstream + riff_chunk(b"EXIF", b"II*\x00\x08\x00\x00\x00\xff\xff" + bytes(8)))
+
+
+# BMP
+
+
+def bmp_rle(width: int = 6_000, height: int = 6_600, rle4: bool = False) -> bytes:
+    """A run-length bitmap: every row is full runs of 255 pixels, so a few hundred KB stand for 40 Mpx."""
+    bits = 4 if rle4 else 8
+    colours = 16 if rle4 else 256
+    palette = b"".join(bytes([i % 256, i % 256, i % 256, 0]) for i in range(colours))
+    row = bytearray()
+    left = width
+    while left:
+        run = min(left, 255)
+        row += bytes([run, 0x11 if rle4 else 7])
+        left -= run
+    row += b"\x00\x00"
+    pixels = bytes(row) * height + b"\x00\x01"
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, bits, 2 if rle4 else 1, len(pixels),
+                       2835, 2835, colours, 0)
+    offset = 14 + len(info) + len(palette)
+    return b"BM" + struct.pack("<IHHI", offset + len(pixels), 0, 0, offset) + info + palette + pixels
+
+
+# JPEG
+
+
+def jpeg_segment(marker: int, payload: bytes) -> bytes:
+    return bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def progressive_jpeg_with_scans(width: int = 4_000, height: int = 6_000, scans: int = 15_000) -> bytes:
+    """A grayscale progressive JPEG of thousands of AC scans, each a few bytes of end-of-band runs that
+    nevertheless make the decoder walk every block of the image."""
+    blocks = -(-width // 8) * -(-height // 8)
+    quantization = jpeg_segment(0xDB, b"\x00" + bytes([1] * 64))
+    frame = jpeg_segment(0xC2, struct.pack(">BHHB", 8, height, width, 1) + b"\x01\x11\x00")
+    # One AC Huffman code, "0", for EOB14: an end-of-band run of 2**14 blocks with 14 extra zero bits.
+    ac_table = jpeg_segment(0xC4, b"\x10" + bytes([1] + [0] * 15) + b"\xe0")
+    runs = -(-blocks // (1 << 14))
+    bit_count = runs * 15
+    entropy = bytes(bit_count // 8) + (bytes([(1 << (8 - bit_count % 8)) - 1]) if bit_count % 8 else b"")
+    scan = jpeg_segment(0xDA, b"\x01\x01\x00" + bytes([1, 63, 0])) + entropy
+    return b"\xff\xd8" + quantization + frame + ac_table + scan * scans + b"\xff\xd9"
+
+
+def jpeg_with_comments(count: int = 90, length: int = 65_533) -> bytes:
+    """A real poster JPEG carrying megabytes of COM segments before its pixels."""
+    data = encode(poster(300, 450, seed=13), "JPEG", quality=85)
+    return data[:2] + jpeg_segment(0xFE, b"c" * length) * count + data[2:]
+
+
+# Formats the API refuses but Pillow opens
+
+
+def ico_with_large_image() -> bytes:
+    output = io.BytesIO()
+    Image.new("RGBA", (256, 256)).save(output, format="ICO", sizes=[(256, 256)])
+    return output.getvalue()
