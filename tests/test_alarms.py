@@ -62,6 +62,8 @@ def test_alarms_watch_the_api_the_function_and_the_endpoint(project):
     assert (alarms["api-5xx-rate"]["Namespace"], alarms["api-5xx-rate"]["MetricName"]) == ("AWS/ApiGateway",
                                                                                             "5XXError")
     assert dimensions_of(alarms["api-5xx-rate"]) == {"ApiName": API_NAME, "Stage": API_STAGE}
+    assert (alarms["api-5xx-rate"]["Statistic"], alarms["api-5xx-rate"]["Threshold"]) == ("Average", 0.05), \
+        "the average of 5XXError is the share of answers that were 5xx: a rate, whatever the traffic"
     assert {alarms[name]["MetricName"] for name in ("function-errors", "function-throttles")} == {"Errors",
                                                                                                  "Throttles"}
     assert dimensions_of(alarms["function-errors"]) == {"FunctionName": FUNCTION_NAME}
