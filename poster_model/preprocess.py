@@ -2,56 +2,42 @@
 
 Training and serving share this code so the model sees the same pixels in both.
 """
-import io
-
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
+
+from chalicelib.decode_budget import DecodeBudget, ImageRefused
+from chalicelib.image_decoding import (REDUCING_GAP, UndecodableImage, decoding_errors, exif_orientation, load,
+                                       open_image, shrink_to_rgb, upright)
 
 MAX_PIXELS = 40_000_000
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+"""The formats the endpoint documents; Pillow's others (ICO, PSD, ...) are never opened."""
+BUDGET = DecodeBudget(max_pixels=MAX_PIXELS)
+"""The API's decode budget: the same images are refused here as there."""
 
 
 class InvalidImageError(ValueError):
-    """The bytes are not an image Pillow can decode."""
+    """The bytes are not an image this endpoint decodes, or one too costly to decode."""
 
 
 def decode_image(data: bytes, draft_side: int | None = None) -> Image.Image:
-    """Decode bytes into an upright RGB image, refusing decompression bombs.
+    """Decode bytes into an upright RGB image within BUDGET, checked before any pixel is decoded.
 
-    The pixel count is checked from the header, before any pixel is decoded (and far below
-    Pillow's own bomb warning), so no process-wide warning filter is needed in a threaded server.
-
-    draft_side lets a large JPEG decode at a reduced scale that still has at least
-    that many pixels on each side, which is several times faster than a full decode.
+    draft_side lets a large image decode (JPEG) or shrink (any format) to a size that keeps at
+    least that many pixels, times REDUCING_GAP, on its longest side: several times faster, and
+    only one full-size image is ever held.
     """
     if not data:
         raise InvalidImageError("empty image")
     try:
-        image = Image.open(io.BytesIO(data))
-        if image.width * image.height > MAX_PIXELS:
-            raise InvalidImageError(f"image of {image.width}x{image.height} pixels is too large")
-        if draft_side and image.format == "JPEG":
-            image.draft("RGB", (draft_side, draft_side))
-        image.load()
-        image = ImageOps.exif_transpose(image)
-    except InvalidImageError:
-        raise
-    except UnidentifiedImageError:
-        raise InvalidImageError("not a recognised image format") from None
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise InvalidImageError(f"cannot decode image: {error}") from error
-    return to_rgb(image)
-
-
-def to_rgb(image: Image.Image) -> Image.Image:
-    """Flatten transparency onto white and convert any mode to RGB."""
-    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-        image = image.convert("RGBA")
-        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        return Image.alpha_composite(background, image).convert("RGB")
-    if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        array = np.asarray(image, dtype=np.float64) / 256.0
-        image = Image.fromarray(np.clip(array, 0, 255).astype(np.uint8), mode="L")
-    return image.convert("RGB")
+        with decoding_errors(FORMATS, BUDGET):
+            opened = open_image(data, FORMATS, BUDGET)
+            image = load(opened, draft_side)
+            orientation = exif_orientation(image)
+            min_side = REDUCING_GAP * draft_side if draft_side else max(image.size)
+            return upright(shrink_to_rgb(image, min_side, opened.deadline), orientation)
+    except (ImageRefused, UndecodableImage) as error:
+        raise InvalidImageError(error.message) from None
 
 
 def to_model_input(image: Image.Image, height: int, width: int) -> np.ndarray:
