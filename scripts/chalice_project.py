@@ -1,6 +1,7 @@
 """What the deploy scripts read from the Chalice project: a stage's settings and what `chalice deploy` recorded."""
 import json
 from pathlib import Path
+from urllib.parse import urlparse
 
 
 class ChaliceProjectError(Exception):
@@ -46,3 +47,25 @@ def deployed_rest_api(project_dir: Path, stage: str) -> dict:
                 and resource.get("rest_api_id") and resource.get("rest_api_url")):
             return resource
     raise ChaliceProjectError(f"{path} records no REST API: run `chalice deploy --stage {stage}` first.")
+
+
+PLACEHOLDER_DOMAINS = ("example.com", "example.net", "example.org")
+PLACEHOLDER_SUFFIXES = (".example", ".invalid", ".test")
+
+
+def is_placeholder_origin(origin: str) -> bool:
+    """An origin on a domain reserved for documentation (RFC 2606): nobody's page is served from there."""
+    host = urlparse(origin).hostname or ""
+    return any(host == domain or host.endswith("." + domain) for domain in PLACEHOLDER_DOMAINS) \
+        or host.endswith(PLACEHOLDER_SUFFIXES)
+
+
+def placeholder_origin_problem(project_dir: Path, stage: str) -> str | None:
+    """Why the stage must not be deployed as configured: its CORS_ALLOW_ORIGIN is still the example; else None."""
+    origin = stage_variable(project_dir, stage, "CORS_ALLOW_ORIGIN")
+    if origin is None or not is_placeholder_origin(origin):
+        return None
+    return (f"Stage {stage}'s CORS_ALLOW_ORIGIN is the placeholder {origin}, so the API would refuse your page: "
+            f"set stages.{stage}.environment_variables.CORS_ALLOW_ORIGIN in .chalice/config.json to the page's "
+            f"origin (`.venv/bin/python scripts/sync_static.py --bucket NAME --stage {stage} --dry-run` prints it; "
+            f"https://DOMAIN with --cloudfront --domain DOMAIN), then deploy again.")

@@ -1,4 +1,5 @@
-"""scripts/sync_static.py against a real moto server: the bucket, its website settings, the files, Route 53."""
+"""scripts/sync_static.py against a real moto server: the bucket, its website settings, the files, Route 53, and
+what it refuses to touch."""
 import hashlib
 import json
 import os
@@ -9,7 +10,9 @@ import boto3
 import pytest
 
 from scripts.static_config import render_config_js
-from scripts.sync_static import LONG_CACHE, main
+from scripts.static_site.bucket import MANIFEST_KEY
+from scripts.static_site.site_files import LONG_CACHE
+from scripts.sync_static import main
 from tests.moto_server import REGION
 from tests.servers import PROJECT_ROOT
 
@@ -56,8 +59,15 @@ def recording_session(calls):
     return session
 
 
+def uploaded_keys(calls):
+    """The site files a recorded sync uploaded, in order (its manifest left out)."""
+    return [params["Key"] for name, params in calls if name == "PutObject" and params["Key"] != MANIFEST_KEY]
+
+
 def object_keys(s3):
-    return sorted(item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", []))
+    """The site's objects (the sync's manifest left out)."""
+    return sorted(item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])
+                  if item["Key"] != MANIFEST_KEY)
 
 
 def body_of(s3, key):
@@ -135,7 +145,7 @@ def test_a_changed_script_is_uploaded_with_an_index_html_that_asks_for_its_new_v
     (site / "app.js").write_text("console.log('release 2');\n")
     calls = []
     assert sync(site, session=recording_session(calls)) == 0
-    assert [params["Key"] for name, params in calls if name == "PutObject"] == ["app.js", "index.html"]
+    assert uploaded_keys(calls) == ["app.js", "index.html"]
     assert body_of(s3, "index.html") != first
 
 
@@ -171,7 +181,7 @@ def test_second_run_uploads_nothing(aws, site, capsys):
     capsys.readouterr()
     calls = []
     assert sync(site, session=recording_session(calls)) == 0
-    assert not [name for name, _ in calls if name in ("PutObject", "DeleteObjects")]
+    assert not [name for name, _ in calls if name.startswith(WRITE_OPERATIONS)]
     skipped = [line.split()[1] for line in capsys.readouterr().out.splitlines() if line.startswith("skip")]
     assert sorted(skipped) == ["app.js", "config.js", "img/logo.png", "index.html", "styles.css"]
 
@@ -181,7 +191,7 @@ def test_only_a_changed_file_is_uploaded_again(aws, site):
     (site / "img" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n new logo")
     calls = []
     assert sync(site, session=recording_session(calls)) == 0
-    assert [params["Key"] for name, params in calls if name == "PutObject"] == ["img/logo.png"]
+    assert uploaded_keys(calls) == ["img/logo.png"]
 
 
 def test_an_object_with_wrong_headers_is_uploaded_again(s3, site):
@@ -196,9 +206,16 @@ def test_an_object_with_wrong_headers_is_uploaded_again(s3, site):
 def test_an_object_gone_locally_is_deleted(s3, site):
     assert sync(site) == 0
     (site / "styles.css").unlink()
-    s3.put_object(Bucket=BUCKET, Key="old/leftover.js", Body=b"stale")
     assert sync(site) == 0
     assert object_keys(s3) == ["app.js", "config.js", "img/logo.png", "index.html"]
+
+
+def test_the_manifest_records_what_was_published_and_the_policy_written(s3, site):
+    assert sync(site) == 0
+    manifest = json.loads(body_of(s3, MANIFEST_KEY))
+    assert sorted(manifest["objects"]) == ["app.js", "config.js", "img/logo.png", "index.html", "styles.css"]
+    assert manifest["objects"]["styles.css"] == hashlib.md5((site / "styles.css").read_bytes()).hexdigest()
+    assert manifest["policy"] == json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])
 
 
 def test_dry_run_on_a_new_bucket_creates_nothing(s3, site, capsys):
@@ -212,15 +229,15 @@ def test_dry_run_on_a_new_bucket_creates_nothing(s3, site, capsys):
 def test_dry_run_on_an_existing_bucket_only_reads(s3, site, capsys):
     assert sync(site) == 0
     (site / "app.js").write_text("console.log('new release');\n")
-    s3.put_object(Bucket=BUCKET, Key="leftover.js", Body=b"stale")
+    (site / "styles.css").unlink()
     calls = []
     capsys.readouterr()
     assert sync(site, "--dry-run", session=recording_session(calls)) == 0
     assert not [name for name, _ in calls if name.startswith(WRITE_OPERATIONS)]
     out = capsys.readouterr().out
-    assert "would upload  app.js" in out and "would delete  leftover.js" in out
+    assert "would upload  app.js" in out and "would delete  styles.css" in out
     assert "console.log('new release')" not in body_of(s3, "app.js").decode()
-    assert "leftover.js" in object_keys(s3)
+    assert "styles.css" in object_keys(s3)
 
 
 def test_prints_the_website_url_at_the_end(aws, site, capsys):
@@ -237,7 +254,7 @@ def project_allowing(tmp_path, origin):
 
 
 def test_warns_when_the_api_would_refuse_the_sites_origin(aws, site, tmp_path, capsys):
-    project = project_allowing(tmp_path, "http://elsewhere.example.com")
+    project = project_allowing(tmp_path, "http://elsewhere.film")
     assert sync(site, "--stage", "prod", "--project-dir", str(project)) == 0
     website = f"http://{BUCKET}.s3-website-{REGION}.amazonaws.com"
     warnings = [line for line in capsys.readouterr().out.splitlines() if line.startswith("warning:")]

@@ -1,0 +1,4 @@
+"""Publishing static/ to S3, as a public website or privately behind CloudFront: one module per job.
+
+`scripts/sync_static.py` is the command line; `publish.publish` runs the whole sync.
+"""

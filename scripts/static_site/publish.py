@@ -1,0 +1,199 @@
+"""The whole sync: decide from what the bucket holds, then publish as a website or behind CloudFront.
+
+Every decision is taken before the first change, so a refused sync changes nothing; --dry-run prints the
+plan and only reads.
+"""
+import argparse
+import json
+from urllib.parse import urlparse
+
+import boto3
+
+from scripts.chalice_project import (ChaliceProjectError, deployed_rest_api, placeholder_origin_problem,
+                                     stage_variable)
+from scripts.static_site import bucket as buckets
+from scripts.static_site import certificate, cloudfront, dns
+from scripts.static_site.errors import Refusal, SyncError
+from scripts.static_site.site_files import collect_site_files
+
+
+def read_deployed_api_url(args: argparse.Namespace) -> str:
+    """The REST API URL that `chalice deploy --stage STAGE` recorded in .chalice/deployed/STAGE.json."""
+    try:
+        return deployed_rest_api(args.project_dir, args.stage)["rest_api_url"]
+    except ChaliceProjectError as error:
+        raise SyncError(f"{error} Or pass --api-url.") from None
+
+
+def checked_api_url(api_url: str) -> str:
+    parsed = urlparse(api_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SyncError(f"API URL {api_url!r} is not an http(s) URL.")
+    return api_url
+
+
+def cors_mismatch(args: argparse.Namespace, site_origin: str) -> str | None:
+    """Why the stage's API would refuse the page's requests (CORS_ALLOW_ORIGIN in .chalice/config.json), if so."""
+    try:
+        allowed = stage_variable(args.project_dir, args.stage, "CORS_ALLOW_ORIGIN")
+    except ChaliceProjectError:
+        return None
+    if allowed in (None, "*", site_origin):
+        return None
+    return (f"stage {args.stage} allows CORS origin {allowed}, but the site is served from {site_origin}: set "
+            f"CORS_ALLOW_ORIGIN of stage {args.stage} in .chalice/config.json to {site_origin} and deploy the API "
+            f"again.")
+
+
+def refuse_placeholder_origin(args: argparse.Namespace) -> None:
+    try:
+        problem = placeholder_origin_problem(args.project_dir, args.stage)
+    except ChaliceProjectError:
+        return
+    if problem and args.dry_run:
+        print(f"warning: {problem}")
+    elif problem:
+        raise Refusal(problem)
+
+
+def checked_arguments(args: argparse.Namespace, region: str | None) -> tuple[str, str | None]:
+    domain = dns.normalised_domain(args.domain) if args.domain else None
+    if not region:
+        raise SyncError("No AWS region: pass --region or set AWS_DEFAULT_REGION (or a profile's region).")
+    if domain is not None and not args.cloudfront:
+        if args.bucket != domain:
+            raise SyncError(f"--domain {domain} needs a bucket named exactly {domain} (an S3 website endpoint serves "
+                            f"a host name only from the bucket of that name), not {args.bucket}; or use "
+                            f"--cloudfront, which serves any bucket.")
+        if region not in dns.WEBSITE_HOSTED_ZONE_IDS:
+            raise SyncError(f"No S3 website hosted zone is known for region {region}: add it to "
+                            f"WEBSITE_HOSTED_ZONE_IDS in scripts/static_site/dns.py, or use another --region.")
+    return region, domain
+
+
+def publish(args: argparse.Namespace, session: boto3.session.Session) -> None:
+    region, domain = checked_arguments(args, args.region or session.region_name)
+    refuse_placeholder_origin(args)
+    api_url = checked_api_url(args.api_url or read_deployed_api_url(args))
+    files = collect_site_files(args.source, api_url)
+    if args.error_document not in {site_file.key for site_file in files}:
+        raise SyncError(f"The error document {args.error_document} is not in {args.source}.")
+    partition = session.get_partition_for_region(region)
+    prefix = "would " if args.dry_run else ""
+    s3 = session.client("s3", region_name=region)
+    route53 = session.client("route53", region_name=region) if domain else None
+    zone_id = dns.find_public_hosted_zone(route53, domain) if domain else None
+
+    state = buckets.inspect_bucket(s3, args.bucket)
+    if state.region is not None and state.region != region:
+        raise SyncError(f"Bucket {args.bucket} is in region {state.region}, not {region}: "
+                        f"run again with --region {state.region}.")
+    foreign = buckets.foreign_objects(state, files)
+    keys = sorted(file.key for file in files) if foreign else None
+    cdn = session.client("cloudfront") if args.cloudfront else None
+    distribution = cloudfront.find_distribution(cdn, args.bucket) if cdn else None
+    if args.cloudfront:
+        candidates = [buckets.cloudfront_read_policy(args.bucket, partition, distribution["ARN"], keys)] \
+            if distribution else []
+    else:
+        candidates = [buckets.public_read_policy(args.bucket, partition, keys)]
+    foreign_policy = buckets.policy_is_foreign(state, candidates)
+    buckets.refuse_foreign(state, foreign, foreign_policy, args.force, args.dry_run, website=not args.cloudfront)
+
+    if state.region is None:
+        print(f"{prefix}create bucket {args.bucket} in {region}")
+        if not args.dry_run:
+            buckets.create_bucket(s3, args.bucket, region)
+    if foreign:
+        print(f"keep    {len(foreign)} object(s) this script did not publish, unreadable through the site: "
+              f"{', '.join(foreign)}")
+    replaced = f"; replaces the current policy {json.dumps(state.policy)}" if foreign_policy else ""
+    if args.cloudfront:
+        distribution = publish_behind_cloudfront(args, session, s3, cdn, state, keys, partition, region, domain, zone_id,
+                                                 replaced)
+        policy = buckets.cloudfront_read_policy(args.bucket, partition, distribution["ARN"], keys)
+    else:
+        policy = buckets.public_read_policy(args.bucket, partition, keys)
+        print(f"{prefix}configure bucket {args.bucket}: public read of the site's objects by bucket policy{replaced}, "
+              f"website (index index.html, errors {args.error_document})")
+        if not args.dry_run:
+            buckets.open_as_website(s3, state, policy, args.error_document)
+
+    mode = "cloudfront" if args.cloudfront else "website"
+    distribution_id = distribution["Id"] if distribution else None
+    stale = buckets.stale_objects(state, files)
+    uploaded = buckets.upload_changed(s3, state, files, args.dry_run, before_first_upload=lambda: (
+        # the intent first, so that an interrupted run still owns what it uploaded
+        buckets.write_manifest(s3, state, {**state.published, **{file.key: file.md5 for file in files}},
+                               policy, mode, distribution_id)))
+    buckets.delete_objects(s3, args.bucket, stale, args.dry_run)
+    if not args.dry_run:
+        buckets.write_manifest(s3, state, {file.key: file.md5 for file in files}, policy, mode, distribution_id)
+    print(f"{prefix}upload {uploaded}, {prefix}delete {len(stale)}, unchanged {len(files) - uploaded}")
+
+    if args.cloudfront:
+        finish_cloudfront(args, cdn, route53, zone_id, domain, distribution, uploaded + len(stale))
+        site_origin = f"https://{domain or distribution['DomainName']}"
+    else:
+        if domain:
+            print(f"{prefix}upsert Route 53 alias A {domain} -> {dns.website_host(region)} in zone {zone_id}")
+            if not args.dry_run:
+                dns.upsert_website_alias(route53, zone_id, domain, region)
+        site_origin = f"http://{domain}" if domain else dns.website_url(args.bucket, region)
+    mismatch = cors_mismatch(args, site_origin)
+    if mismatch:
+        print(f"warning: {mismatch}")
+    if args.dry_run:
+        print("Dry run: nothing was changed.")
+    if not args.cloudfront:
+        print(f"Website: {dns.website_url(args.bucket, region)}")
+    if args.cloudfront or domain:
+        print(f"Site: {site_origin}")
+
+
+def publish_behind_cloudfront(args, session, s3, cdn, state, keys, partition, region, domain, zone_id, replaced) -> dict:
+    """Private bucket, certificate, origin access control and distribution; returns the distribution's summary
+    (a stand-in with the ARN the policy will name in a dry run that would create it)."""
+    prefix = "would " if args.dry_run else ""
+    print(f"{prefix}configure bucket {args.bucket}: private (Block Public Access fully on), readable only by its "
+          f"CloudFront distribution{replaced}")
+    if not args.dry_run:
+        buckets.make_private(s3, state)
+    certificate_arn = None
+    if domain:
+        acm = session.client("acm", region_name=certificate.CERTIFICATE_REGION)
+        if args.dry_run:
+            found = certificate.find_certificate(acm, domain)
+            print(f"{'use' if found else 'would request'} ACM certificate for {domain} in "
+                  f"{certificate.CERTIFICATE_REGION}{f' {found}' if found else ', validated by DNS in zone ' + zone_id}")
+            certificate_arn = found or "(requested certificate)"
+        else:
+            certificate_arn = certificate.issued_certificate(acm, session.client("route53"), zone_id, domain,
+                                                             args.certificate_timeout)
+    if args.dry_run:
+        found = cloudfront.find_distribution(cdn, args.bucket)
+        print(f"{'update if needed' if found else 'would create'} origin access control and CloudFront "
+              f"distribution {found['Id'] if found else ''} (index.html at /, HTTP redirected to HTTPS"
+              f"{', alias ' + domain if domain else ''})")
+        return found or {"Id": None, "ARN": "arn:aws:cloudfront::ACCOUNT:distribution/NEW",
+                         "DomainName": "NEW.cloudfront.net"}
+    control_id = cloudfront.ensure_origin_access_control(cdn, args.bucket)
+    settings = cloudfront.managed_settings(args.bucket, region, control_id, args.error_document, domain,
+                                           certificate_arn)
+    distribution, done = cloudfront.ensure_distribution(cdn, args.bucket, settings)
+    print(f"distribution {distribution['Id']} ({distribution['DomainName']}): {done}")
+    policy = buckets.cloudfront_read_policy(args.bucket, partition, distribution["ARN"], keys)
+    buckets.put_policy(s3, state, policy)
+    return distribution
+
+
+def finish_cloudfront(args, cdn, route53, zone_id, domain, distribution, changes: int) -> None:
+    prefix = "would " if args.dry_run else ""
+    if domain:
+        print(f"{prefix}upsert Route 53 aliases A, AAAA {domain} -> {distribution['DomainName']} in zone {zone_id}")
+        if not args.dry_run:
+            dns.upsert_distribution_alias(route53, zone_id, domain, distribution["DomainName"])
+    if changes and distribution.get("Id"):
+        print(f"{prefix}invalidate {', '.join(cloudfront.INVALIDATED_PATHS)} on distribution {distribution['Id']}")
+        if not args.dry_run:
+            cloudfront.invalidate_entry_points(cdn, distribution["Id"])
