@@ -64,13 +64,17 @@ def unpacked_archive(model_path, tmp_path_factory) -> Path:
     return model_dir
 
 
-@pytest.fixture(scope="module")
-def shipped_inference(unpacked_archive):
-    """code/inference.py of the archive, loaded in-process (its poster_model imports are the project's)."""
-    spec = importlib.util.spec_from_file_location("shipped_inference", unpacked_archive / "code" / "inference.py")
+def load_inference_module(path: Path):
+    """A shipped code/inference.py, loaded in-process (its poster_model imports are the project's)."""
+    spec = importlib.util.spec_from_file_location("shipped_inference", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def shipped_inference(unpacked_archive):
+    return load_inference_module(unpacked_archive / "code" / "inference.py")
 
 
 class RequestProcessor:

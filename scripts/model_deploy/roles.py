@@ -60,13 +60,15 @@ def hosting_policy(partition: str, account: str, bucket: str, prefix: str, image
 
 def batch_policy(partition: str, input_bucket: str, input_prefix: str, output_bucket: str,
                  output_prefix: str) -> dict:
-    """A batch transform lists and reads the catalogue's images and writes one answer per image."""
+    """A batch transform reads its manifest and the catalogue's images, and writes one answer per image."""
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "ListCatalogue", "Effect": "Allow", "Action": "s3:ListBucket",
          "Resource": f"arn:{partition}:s3:::{input_bucket}",
          "Condition": {"StringLike": {"s3:prefix": f"{input_prefix}*"}}},
         {"Sid": "ReadCatalogue", "Effect": "Allow", "Action": "s3:GetObject",
          "Resource": f"arn:{partition}:s3:::{input_bucket}/{input_prefix}*"},
+        {"Sid": "ReadManifest", "Effect": "Allow", "Action": "s3:GetObject",
+         "Resource": f"arn:{partition}:s3:::{output_bucket}/{output_prefix}*.manifest"},
         {"Sid": "WriteAnswers", "Effect": "Allow", "Action": "s3:PutObject",
          "Resource": f"arn:{partition}:s3:::{output_bucket}/{output_prefix}*"},
     ]}
