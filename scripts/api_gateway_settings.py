@@ -1,4 +1,5 @@
-"""Give a `chalice deploy`ed API what Chalice cannot configure: CORS on API Gateway's own errors, and throttling.
+"""Give a `chalice deploy`ed API what Chalice cannot configure: CORS on API Gateway's own errors, throttling, and
+a retention for its function's logs.
 
 deploy/merge-template.json is the single description of both (gateway responses DEFAULT_4XX/DEFAULT_5XX and the
 stage's rate and burst limits). `chalice package --merge-template` puts it into the CloudFormation template; this
@@ -6,6 +7,9 @@ script applies the same settings through the API Gateway API after `chalice depl
 and resets gateway responses on every deploy, so run it after each one:
 
     .venv/bin/python scripts/api_gateway_settings.py --stage prod [--rate-limit 10] [--burst-limit 20]
+        [--log-retention-days 30]
+
+The function's log group is /aws/lambda/<app>-<stage>, the name `chalice deploy` gives the function.
 """
 import argparse
 import json
@@ -17,7 +21,8 @@ from urllib.parse import urlparse
 import boto3
 
 from scripts.aws_failures import run_reporting_failures
-from scripts.chalice_project import ChaliceProjectError, deployed_rest_api, stage_variable
+from scripts.chalice_project import ChaliceProjectError, deployed_rest_api, read_config, stage_variable
+from scripts.log_retention import DEFAULT_RETENTION_DAYS, RETENTION_DAYS, lambda_log_group, set_retention
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MERGE_TEMPLATE = PROJECT_ROOT / "deploy" / "merge-template.json"
@@ -130,6 +135,9 @@ def apply_settings(args: argparse.Namespace, session: boto3.session.Session) -> 
     apigateway.update_stage(restApiId=rest_api_id, stageName=api_stage, patchOperations=patch)
     for operation in patch:
         print(f"stage {api_stage}: {operation['path']} = {operation['value']}")
+    function_name = f"{read_config(args.project_dir)['app_name']}-{args.stage}"
+    set_retention(session.client("logs", region_name=region), lambda_log_group(function_name),
+                  args.log_retention_days)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -138,6 +146,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate-limit", type=float, help="steady requests per second (default: the template's)")
     parser.add_argument("--burst-limit", type=int, help="burst requests (default: the template's)")
     parser.add_argument("--cors-origin", help="origin for error answers (default: the stage's CORS_ALLOW_ORIGIN)")
+    parser.add_argument("--log-retention-days", type=int, default=DEFAULT_RETENTION_DAYS, choices=RETENTION_DAYS,
+                        metavar="DAYS", help="days the function's CloudWatch logs are kept (default: %(default)s)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, help="Chalice project (default: here)")
     parser.add_argument("--merge-template", type=Path, default=MERGE_TEMPLATE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -93,3 +93,20 @@ def test_an_origin_cloudformation_would_refuse_is_refused_before_any_change(apig
     assert main(["--stage", "prod", "--project-dir", str(project), "--cors-origin", "https://x.example.com/"]) == 1
     assert "CorsAllowOrigin" in capsys.readouterr().err
     assert "https://x.example.com/" not in json.dumps(apigateway.get_gateway_responses(restApiId=rest_api_id))
+
+
+def lambda_log_retention(stage: str) -> int | None:
+    group = f"/aws/lambda/t-{stage}"
+    [found] = [item for item in boto3.client("logs", region_name=REGION).describe_log_groups(
+        logGroupNamePrefix=group)["logGroups"] if item["logGroupName"] == group]
+    return found.get("retentionInDays")
+
+
+def test_the_functions_logs_are_kept_thirty_days_by_default(apigateway, project):
+    assert main(["--stage", "prod", "--project-dir", str(project)]) == 0
+    assert lambda_log_retention("prod") == 30
+
+
+def test_the_functions_log_retention_follows_the_flag(apigateway, project):
+    assert main(["--stage", "prod", "--project-dir", str(project), "--log-retention-days", "90"]) == 0
+    assert lambda_log_retention("prod") == 90
