@@ -342,3 +342,132 @@ def test_no_credentials_is_one_clear_sentence(aws, site, tmp_path):
     assert result.returncode != 0
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert result.stderr.startswith("error: No AWS credentials found")
+
+
+FOREIGN_OBJECTS = {"models/model.tar.gz": b"model artefact", "private/payroll.csv": b"name,salary\n"}
+DENY_POLICY = {"Version": "2012-10-17", "Statement": [{
+    "Sid": "KeepItPrivate", "Effect": "Deny", "Principal": "*", "Action": "s3:DeleteObject",
+    "Resource": f"arn:aws:s3:::{BUCKET}/*"}]}
+
+
+def someone_elses_bucket(s3, public_access_block=None, policy=DENY_POLICY):
+    """A bucket the sync never touched: two private objects and a deny policy."""
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    for key, body in FOREIGN_OBJECTS.items():
+        s3.put_object(Bucket=BUCKET, Key=key, Body=body)
+    if public_access_block is not None:
+        s3.put_public_access_block(Bucket=BUCKET, PublicAccessBlockConfiguration=public_access_block)
+    if policy is not None:
+        s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(policy))
+
+
+def bucket_snapshot(s3):
+    """Everything a sync could change in the bucket."""
+    def optional(call, *path):
+        try:
+            answer = call(Bucket=BUCKET)
+        except s3.exceptions.ClientError:
+            return None
+        for step in path:
+            answer = answer[step]
+        return answer
+    return {
+        "objects": {item["Key"]: body_of(s3, item["Key"])
+                    for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])},
+        "policy": optional(s3.get_bucket_policy, "Policy"),
+        "public_access_block": optional(s3.get_public_access_block, "PublicAccessBlockConfiguration"),
+        "website": optional(s3.get_bucket_website, "IndexDocument"),
+    }
+
+
+def one_error_sentence(capsys):
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("error: ") and "\n" not in error and "Traceback" not in error
+    return error
+
+
+def test_a_bucket_with_foreign_objects_and_a_deny_policy_comes_out_unchanged(aws, s3, site, capsys):
+    someone_elses_bucket(s3)
+    before = bucket_snapshot(s3)
+    calls = []
+    assert sync(site, session=recording_session(calls)) == 2
+    assert bucket_snapshot(s3) == before
+    assert not [name for name, _ in calls if name.startswith(WRITE_OPERATIONS)]
+    error = one_error_sentence(capsys)
+    assert "2 object(s) this script did not publish (models/model.tar.gz, private/payroll.csv)" in error
+    assert "a bucket policy this script did not write" in error and "nothing was changed" in error.lower()
+
+
+def test_a_bucket_whose_policy_it_did_not_write_is_refused(s3, site, capsys):
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_policy(Bucket=BUCKET, Policy=json.dumps(DENY_POLICY))
+    assert sync(site) == 2
+    assert "a bucket policy this script did not write" in one_error_sentence(capsys)
+    assert json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"]) == DENY_POLICY
+
+
+def test_block_public_access_is_never_lowered_on_a_bucket_holding_anything_else(s3, site, capsys):
+    all_blocked = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                   "RestrictPublicBuckets": True}
+    someone_elses_bucket(s3, public_access_block=all_blocked, policy=None)
+    before = bucket_snapshot(s3)
+    assert sync(site, "--force") == 2
+    assert bucket_snapshot(s3) == before
+    assert "never does on a bucket holding anything else" in one_error_sentence(capsys)
+
+
+def test_dry_run_shows_what_force_would_change_and_changes_nothing(aws, s3, site, capsys):
+    someone_elses_bucket(s3, public_access_block={"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                                                  "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
+    before = bucket_snapshot(s3)
+    assert sync(site, "--dry-run") == 0
+    assert bucket_snapshot(s3) == before
+    out = capsys.readouterr().out
+    assert "a real run needs --force" in out and "replaces the policy" in out
+    assert "keep    2 object(s) this script did not publish" in out and "would upload  index.html" in out
+
+
+def test_force_publishes_beside_foreign_objects_without_deleting_or_exposing_them(s3, site):
+    someone_elses_bucket(s3, public_access_block={"BlockPublicAcls": True, "IgnorePublicAcls": True,
+                                                  "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
+    assert sync(site, "--force") == 0
+    (site / "styles.css").unlink()
+    assert sync(site, "--force") == 0
+    for key, body in FOREIGN_OBJECTS.items():
+        assert body_of(s3, key) == body
+    assert "styles.css" not in object_keys(s3)
+    [statement] = json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])["Statement"]
+    assert statement["Principal"] == "*" and statement["Action"] == "s3:GetObject"
+    assert sorted(statement["Resource"]) == [f"arn:aws:s3:::{BUCKET}/{key}" for key in
+                                             ["app.js", "config.js", "img/logo.png", "index.html"]]
+
+
+def test_an_identical_copy_of_the_site_is_taken_over_without_force(s3, site):
+    """A bucket published by an earlier version of the script (no manifest) holds nothing foreign."""
+    assert sync(site) == 0
+    s3.delete_object(Bucket=BUCKET, Key=MANIFEST_KEY)
+    assert sync(site) == 0
+    assert json.loads(body_of(s3, MANIFEST_KEY))["objects"].keys() == set(object_keys(s3))
+
+
+def test_a_stage_whose_cors_origin_is_the_placeholder_is_refused_with_the_fix(s3, site, tmp_path, capsys):
+    project = project_allowing(tmp_path, "http://thriller.example.com")
+    assert sync(site, "--stage", "prod", "--project-dir", str(project)) == 2
+    error = one_error_sentence(capsys)
+    assert "placeholder http://thriller.example.com" in error
+    assert "stages.prod.environment_variables.CORS_ALLOW_ORIGIN in .chalice/config.json" in error
+    assert s3.list_buckets()["Buckets"] == []
+
+
+def test_a_dry_run_only_warns_about_the_placeholder_origin(s3, site, tmp_path, capsys):
+    project = project_allowing(tmp_path, "http://thriller.example.com")
+    assert sync(site, "--stage", "prod", "--project-dir", str(project), "--dry-run") == 0
+    assert "warning: Stage prod's CORS_ALLOW_ORIGIN is the placeholder" in capsys.readouterr().out
+
+
+def test_the_published_page_may_connect_only_to_itself_and_the_api(s3, site):
+    (site / "index.html").write_text('<meta http-equiv="Content-Security-Policy" content="default-src \'self\'; '
+                                     'connect-src \'self\' http: https:"><script src="app.js"></script>')
+    assert sync(site) == 0
+    assert ("content=\"default-src 'self'; connect-src 'self' https://abc123.execute-api.eu-west-1.amazonaws.com\""
+            in body_of(s3, "index.html").decode())
