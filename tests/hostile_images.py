@@ -3,9 +3,12 @@ or carries metadata that breaks image handling after decoding (issue 12). Nothin
 
 Every builder returns the file's bytes; the defaults are the sizes the issue measured.
 """
+import functools
 import io
 import struct
 import zlib
+from dataclasses import dataclass
+from typing import Callable
 
 from PIL import Image
 
@@ -39,16 +42,19 @@ def blank_rows(row_bytes: int, rows: int) -> bytes:
     return b"".join(parts) + compressor.flush()
 
 
+@functools.cache
 def png_one_pixel_wide(height: int = 39_000_000) -> bytes:
     """A grayscale PNG one pixel wide and `height` rows tall: under the pixel cap, and each row costs memory."""
     return png_file(1, height, 8, 0, blank_rows(1, height))
 
 
+@functools.cache
 def png_blank_rgba(width: int = 6_000, height: int = 6_600) -> bytes:
     """A transparent RGBA PNG of nearly 40 million pixels in about 170 KB."""
     return png_file(width, height, 8, 6, blank_rows(4 * width, height))
 
 
+@functools.cache
 def png_blank_rgb(width: int = 6_000, height: int = 6_600) -> bytes:
     """A plain RGB PNG just under the pixel cap: large, but an honest image that should be classified."""
     return png_file(width, height, 8, 2, blank_rows(3 * width, height))
@@ -201,17 +207,17 @@ def webp_with_invalid_exif() -> bytes:
 # BMP
 
 
-def bmp_rle(width: int = 6_000, height: int = 6_600, rle4: bool = False) -> bytes:
-    """A run-length bitmap: every row is full runs of 255 pixels, so a few hundred KB stand for 40 Mpx."""
+def bmp_rle(width: int = 6_000, height: int = 6_600, rle4: bool = False, run: int = 255) -> bytes:
+    """A run-length bitmap: every row is runs of `run` pixels; runs of 255 make a few hundred KB stand for 40 Mpx."""
     bits = 4 if rle4 else 8
     colours = 16 if rle4 else 256
     palette = b"".join(bytes([i % 256, i % 256, i % 256, 0]) for i in range(colours))
     row = bytearray()
     left = width
     while left:
-        run = min(left, 255)
-        row += bytes([run, 0x11 if rle4 else 7])
-        left -= run
+        count = min(left, run)
+        row += bytes([count, 0x11 if rle4 else 7])
+        left -= count
     row += b"\x00\x00"
     pixels = bytes(row) * height + b"\x00\x01"
     info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, bits, 2 if rle4 else 1, len(pixels),
@@ -248,6 +254,12 @@ def jpeg_with_comments(count: int = 90, length: int = 65_533) -> bytes:
     return data[:2] + jpeg_segment(0xFE, b"c" * length) * count + data[2:]
 
 
+@functools.cache
+def large_jpeg(width: int = 6_000, height: int = 6_600, progressive: bool = False) -> bytes:
+    """An honest photo-sized JPEG just under the pixel cap (plain colour, so it stays small)."""
+    return encode(Image.new("RGB", (width, height), (90, 40, 30)), "JPEG", quality=85, progressive=progressive)
+
+
 # Formats the API refuses but Pillow opens
 
 
@@ -255,3 +267,38 @@ def ico_with_large_image() -> bytes:
     output = io.BytesIO()
     Image.new("RGBA", (256, 256)).save(output, format="ICO", sizes=[(256, 256)])
     return output.getvalue()
+
+
+@dataclass(frozen=True)
+class HostileCase:
+    id: str
+    build: Callable[[], bytes]
+    content_type: str
+    status: int
+    """200: an image the budget allows, classified as usual; 413: refused before its cost is paid."""
+
+
+CASES = [
+    HostileCase("webp-animation-with-large-canvas", webp_animation_with_large_canvas, "image/webp", 413),
+    HostileCase("png-one-pixel-wide-39-million-tall", png_one_pixel_wide, "image/png", 413),
+    HostileCase("png-claiming-100000x100000", lambda: png_claiming_size(100_000, 100_000), "image/png", 413),
+    HostileCase("png-rgba-40-megapixels", png_blank_rgba, "image/png", 200),
+    HostileCase("png-rgb-40-megapixels", png_blank_rgb, "image/png", 200),
+    HostileCase("gif-tiny-frame-on-large-canvas", gif_large_canvas, "image/gif", 200),
+    HostileCase("jpeg-baseline-40-megapixels", large_jpeg, "image/jpeg", 200),
+    HostileCase("jpeg-progressive-40-megapixels", lambda: large_jpeg(progressive=True), "image/jpeg", 200),
+    HostileCase("jpeg-progressive-thousands-of-scans", progressive_jpeg_with_scans, "image/jpeg", 413),
+    HostileCase("bmp-rle8-runs", bmp_rle, "image/bmp", 413),
+    HostileCase("bmp-rle4-runs", lambda: bmp_rle(rle4=True), "image/bmp", 413),
+    HostileCase("bmp-rle4-short-runs-stopped-by-the-cpu-deadline", lambda: bmp_rle(rle4=True, run=16), "image/bmp", 413),
+    HostileCase("gif-megabytes-of-comment", gif_huge_comment, "image/gif", 413),
+    HostileCase("png-thousands-of-icc-profiles", png_many_icc_profiles, "image/png", 413),
+    HostileCase("png-hundreds-of-thousands-of-chunks", png_many_small_chunks, "image/png", 413),
+    HostileCase("jpeg-megabytes-of-comments", jpeg_with_comments, "image/jpeg", 413),
+    HostileCase("png-sixty-inflating-text-chunks", png_many_text_chunks, "image/png", 200),
+    HostileCase("png-invalid-exif", png_with_invalid_exif, "image/png", 200),
+    HostileCase("png-raw-exif-profile-not-hex", png_with_raw_exif_profile_not_hex, "image/png", 200),
+    HostileCase("png-comment-longer-than-jpeg-allows", png_with_long_comment, "image/png", 200),
+    HostileCase("gif-comment-longer-than-jpeg-allows", gif_with_long_comment, "image/gif", 200),
+    HostileCase("webp-invalid-exif", webp_with_invalid_exif, "image/webp", 200),
+]
