@@ -1,7 +1,7 @@
 """Everything a client might send to POST /predict, through one real `chalice local` server.
 
-Each case gets its documented status (valid images 200; bad input 400, too large 413,
-unsupported content type 415), a JSON body and CORS headers; none gets a 5xx, bad input
+Each case gets its documented status (valid images 200; bad input 400, too large or too costly
+to decode 413, unsupported content type 415), a JSON body and CORS headers; none gets a 5xx, bad input
 never costs a SageMaker invocation, and the server keeps serving after the whole corpus.
 """
 import base64
@@ -16,6 +16,7 @@ import pytest
 from PIL import Image
 
 from tests.fake_sagemaker import running_fake_sagemaker
+from tests.hostile_images import CASES as HOSTILE_CASES
 from tests.images import (animated_gif, encode, exif_rotated_jpeg, jpeg_claiming_size, png_bomb, poster,
                           poster_jpeg, sixteen_bit_png)
 from tests.servers import running_chalice_local
@@ -182,7 +183,11 @@ UNSUPPORTED = [
     Case("garbage-content-type", as_data(poster_jpeg), "\u00fcber/\u00e9trange", 415),
 ]
 
-CORPUS = VALID_IMAGES + BAD_INPUT + TOO_LARGE + UNSUPPORTED
+HOSTILE = [Case(f"hostile-{case.id}", case.build, case.content_type, case.status) for case in HOSTILE_CASES]
+"""Issue 12: images that cost far more to decode than their size says, or carry metadata that breaks
+image handling after decoding."""
+
+CORPUS = VALID_IMAGES + BAD_INPUT + TOO_LARGE + UNSUPPORTED + HOSTILE
 
 
 @pytest.fixture(scope="module")
