@@ -26,6 +26,7 @@ from aws_lambda_powertools import Logger
 from werkzeug.exceptions import HTTPException
 
 from poster_model import invocation
+from poster_model.log_safety import configure_text_logging, escape_control_characters
 from poster_model.predictor import PosterClassifier, resolve_model_path
 
 DEFAULT_ENDPOINT_NAME = "is-this-movie-a-thriller-local"
@@ -77,12 +78,15 @@ def create_app(classifier: invocation.Classifier, served_endpoint_name: str = DE
         error_code = response.headers.get("x-amzn-ErrorType")
         refusal = flask.g.get("refusal")
         level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
-        log.log(level, f"{flask.request.method} {flask.request.path} {status} {error_code or ''}".rstrip()
-                + (f": {refusal}" if refusal else ""), extra={
+        path = escape_control_characters(flask.request.path)
+        endpoint = (flask.request.view_args or {}).get("endpoint_name")
+        log.log(level, escape_control_characters(f"{flask.request.method} {flask.request.path} {status} "
+                                                 f"{error_code or ''}".rstrip() + (f": {refusal}" if refusal else "")),
+                extra={
                     "request_id": flask.g.request_id,
                     "method": flask.request.method,
-                    "route": flask.request.url_rule.rule if flask.request.url_rule else flask.request.path,
-                    "endpoint": (flask.request.view_args or {}).get("endpoint_name"),
+                    "route": flask.request.url_rule.rule if flask.request.url_rule else path,
+                    "endpoint": endpoint and escape_control_characters(endpoint),
                     "status": status,
                     "error_code": error_code,
                     "latency_ms": round((time.perf_counter() - flask.g.started) * 1000, 1),
@@ -166,7 +170,7 @@ def load_classifier(model_path: Path | None, threads: int | None) -> PosterClass
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_text_logging(logging.INFO)
     classifier = load_classifier(args.model, args.model_threads)
     app = create_app(classifier, args.endpoint_name)
     log.info(f"model {classifier.model_path} ({classifier.width}x{classifier.height}) loaded; endpoint "
