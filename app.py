@@ -4,10 +4,10 @@ import os
 
 from chalice import Chalice, CORSConfig, Response
 
-from chalicelib.answers import parse_probabilities, prediction_answer
-from chalicelib.errors import ApiError
+from chalicelib.answers import parse_endpoint_answer, prediction_answer
+from chalicelib.errors import ApiError, InternalError
 from chalicelib.image_normalizing import normalize_image
-from chalicelib.request_parsing import extract_image_bytes
+from chalicelib.request_parsing import parse_predict_request
 from chalicelib.sagemaker_endpoint import invoke_endpoint
 from chalicelib.settings import load_settings
 
@@ -29,15 +29,23 @@ def predict():
                   or getattr(app.lambda_context, "aws_request_id", "-"))
     try:
         settings = load_settings()
-        image = extract_image_bytes(request.raw_body, request.headers.get("content-type"),
-                                    settings.max_body_bytes)
-        jpeg = normalize_image(image, settings.model_image_max_side, settings.max_image_pixels)
-        answer = prediction_answer(
-            parse_probabilities(invoke_endpoint(settings, jpeg), len(settings.class_labels)), settings)
+        parsed = parse_predict_request(request.raw_body, request.headers.get("content-type"),
+                                       request.query_params, settings.max_body_bytes)
+        jpeg = normalize_image(parsed.image, settings.model_image_max_side, settings.max_image_pixels)
+        endpoint_answer = parse_endpoint_answer(invoke_endpoint(settings, jpeg, parsed.explain),
+                                                len(settings.class_labels))
+        answer = prediction_answer(endpoint_answer, settings, parsed.explain)
     except ApiError as error:
-        log = app.log.error if error.status_code >= 500 else app.log.warning
-        log("request %s: %d %s: %s %s", request_id, error.status_code, error.code, error.message, error.detail)
-        return Response(body=json.dumps(error.to_body()), status_code=error.status_code,
-                        headers={"Content-Type": "application/json"})
-    app.log.info("request %s: 200 %s p=%.3f", request_id, answer["label"], answer["probability"])
+        return error_response(request_id, error)
+    except Exception as error:  # noqa: BLE001 - a bug must still answer JSON with CORS, logged with the request id
+        app.log.exception("request %s: unexpected %s", request_id, type(error).__name__)
+        return error_response(request_id, InternalError("the server failed to answer; its log says why"))
+    app.log.info("request %s: 200 %s p=%.3f", request_id, answer["verdict"], answer["probability"])
     return answer
+
+
+def error_response(request_id: str, error: ApiError) -> Response:
+    log = app.log.error if error.status_code >= 500 else app.log.warning
+    log("request %s: %d %s: %s %s", request_id, error.status_code, error.code, error.message, error.detail)
+    return Response(body=json.dumps(error.to_body()), status_code=error.status_code,
+                    headers={"Content-Type": "application/json"})

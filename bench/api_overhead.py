@@ -29,7 +29,11 @@ from tests.images import encode, poster_art  # noqa: E402
 
 TARGET_MEDIAN_MS = 10.0
 STAGE = "dev"
-MODEL_ANSWER = b"[0.3, 0.7]"
+MODEL_ANSWER = json.dumps({
+    "probabilities": [0.3, 0.7], "thriller_probability": 0.41, "base_rate": 0.25, "hard_to_tell_band": [0.2, 0.4],
+    "genres": [{"genre": f"genre {i}", "probability": round(0.9 - i * 0.05, 2)} for i in range(18)],
+    "poster_likeness": 0.6, "poster_likeness_threshold": 0.004}).encode()
+"""What our endpoint answers, 18 genres included (no evidence: the page asks for it only on demand)."""
 TYPICAL = "page's 512 px JPEG data URL"
 WARMUP_CALLS = 20
 
@@ -121,9 +125,9 @@ def main() -> None:
     from chalice.local import LambdaContext
 
     from app import app
-    from chalicelib.answers import parse_probabilities, prediction_answer
+    from chalicelib.answers import parse_endpoint_answer, prediction_answer
     from chalicelib.image_normalizing import normalize_image
-    from chalicelib.request_parsing import extract_image_bytes
+    from chalicelib.request_parsing import parse_predict_request
     from chalicelib.sagemaker_endpoint import invoke_endpoint, sagemaker_client
     from chalicelib.settings import load_settings
 
@@ -168,15 +172,15 @@ def main() -> None:
               f"p95 {figures['p95_ms']:6.2f} ms   {figures['x_floor']:5.1f} x floor")
 
     typical_body = requests[TYPICAL]["body"].encode()
-    image = extract_image_bytes(typical_body, "application/json", settings.max_body_bytes)
+    image = parse_predict_request(typical_body, "application/json", None, settings.max_body_bytes).image
     jpeg = normalize_image(image, settings.model_image_max_side, settings.max_image_pixels)
     stages = {
-        "parse JSON and base64": lambda: extract_image_bytes(typical_body, "application/json",
-                                                             settings.max_body_bytes),
+        "parse JSON and base64": lambda: parse_predict_request(typical_body, "application/json", None,
+                                                               settings.max_body_bytes),
         "validate and normalise image": lambda: normalize_image(image, settings.model_image_max_side,
                                                                 settings.max_image_pixels),
         "boto3 invoke_endpoint (stubbed send)": lambda: invoke_endpoint(settings, jpeg),
-        "check answer and shape JSON": lambda: prediction_answer(parse_probabilities(MODEL_ANSWER, 2), settings),
+        "check answer and shape JSON": lambda: prediction_answer(parse_endpoint_answer(MODEL_ANSWER, 2), settings),
     }
     print("  where the typical request's time goes (median):")
     for name, call in stages.items():

@@ -15,6 +15,10 @@ class ApiError(Exception):
         return {"error": self.code, "message": self.message}
 
 
+class InternalError(ApiError):
+    """Anything unforeseen: the caller gets JSON, the log gets the traceback."""
+
+
 class BadRequestError(ApiError):
     status_code = 400
     code = "BadRequest"

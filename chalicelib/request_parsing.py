@@ -3,6 +3,7 @@ import base64
 import binascii
 import json
 import re
+from dataclasses import dataclass
 
 from chalicelib.errors import BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
 
@@ -13,6 +14,13 @@ RAW_IMAGE_CONTENT_TYPES = frozenset({
 })
 DATA_URL = re.compile(r"^data:(?P<media_type>[^;,]*)(?P<parameters>(;[^;,]*)*),", re.IGNORECASE)
 BASE64_WHITESPACE = b" \t\n\r\x0b\x0c"
+EXPLAIN_QUERY_VALUES = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+
+
+@dataclass(frozen=True)
+class PredictRequest:
+    image: bytes
+    explain: bool
 
 
 def media_type(content_type: str | None) -> str:
@@ -20,34 +28,59 @@ def media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
-def extract_image_bytes(body: bytes | None, content_type: str | None, max_body_bytes: int) -> bytes:
+def parse_predict_request(body: bytes | None, content_type: str | None, query_params: dict | None,
+                          max_body_bytes: int) -> PredictRequest:
+    """The image, and whether the caller asked where the model looked ("explain": true or ?explain=1)."""
     body = body or b""
     if len(body) > max_body_bytes:
         raise PayloadTooLargeError(
             f"request body is {len(body):,} bytes; at most {max_body_bytes:,} bytes are accepted")
+    explain = explain_from_query(query_params or {})
     kind = media_type(content_type)
     if kind == JSON_CONTENT_TYPE:
-        return image_bytes_from_json(body)
+        document = json_document(body)
+        return PredictRequest(image_bytes_from_json(document), explain or explain_from_json(document))
     if kind in RAW_IMAGE_CONTENT_TYPES:
         if not body:
             raise BadRequestError("request body is empty: send the image's bytes")
-        return body
+        return PredictRequest(body, explain)
     raise UnsupportedMediaTypeError(
         f"Content-Type {content_type or '(none)'!r} is not supported: send application/json "
         f"{{\"data\": \"<base64>\"}} or the raw image as image/jpeg, image/png, image/webp, image/gif, image/bmp "
         f"or application/octet-stream")
 
 
-def image_bytes_from_json(body: bytes) -> bytes:
+def explain_from_query(query_params: dict) -> bool:
+    value = query_params.get("explain")
+    if value is None:
+        return False
+    if value.strip().lower() not in EXPLAIN_QUERY_VALUES:
+        raise BadRequestError(f"query parameter explain must be 1 or 0 (true or false), not {value[:40]!r}")
+    return EXPLAIN_QUERY_VALUES[value.strip().lower()]
+
+
+def explain_from_json(document: dict) -> bool:
+    value = document.get("explain", False)
+    if not isinstance(value, bool):
+        raise BadRequestError(f'"explain" must be true or false, not {json_type_name(value)}')
+    return value
+
+
+def json_document(body: bytes) -> dict:
+    """A JSON object; a UTF-8 byte-order mark, which some Windows tools write, is accepted."""
     if not body.strip():
         raise BadRequestError('request body is empty: send {"data": "<base64 image>"}')
     try:
         # strict=False accepts the raw line breaks that `base64` puts inside the JSON string.
-        document = json.loads(body.decode("utf-8"), strict=False)
+        document = json.loads(body.decode("utf-8-sig"), strict=False)
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise BadRequestError(f"request body is not valid JSON: {error}") from None
     if not isinstance(document, dict):
         raise BadRequestError('request body must be a JSON object like {"data": "<base64 image>"}')
+    return document
+
+
+def image_bytes_from_json(document: dict) -> bytes:
     if "data" not in document:
         raise BadRequestError('request body has no "data" field holding the base64 image')
     data = document["data"]

@@ -38,12 +38,17 @@ def sagemaker_client(settings: Settings):
         return client_for(settings.connect_timeout, settings.read_timeout, settings.max_attempts)
 
 
-def invoke_endpoint(settings: Settings, jpeg: bytes) -> bytes:
+EXPLAIN_ATTRIBUTE = "explain=1"
+"""SageMaker passes CustomAttributes to the container untouched: our model reads it as 'answer the evidence too'."""
+
+
+def invoke_endpoint(settings: Settings, jpeg: bytes, explain: bool = False) -> bytes:
     """Send the image, return the raw answer body."""
+    extra = {"CustomAttributes": EXPLAIN_ATTRIBUTE} if explain else {}
     try:
         response = sagemaker_client(settings).invoke_endpoint(
             EndpointName=settings.endpoint_name, ContentType="application/x-image",
-            Accept="application/json", Body=jpeg)
+            Accept="application/json", Body=jpeg, **extra)
         return response["Body"].read()
     except ClientError as error:
         raise error_for_client_error(settings.endpoint_name, error) from error

@@ -52,13 +52,28 @@ def sent_to_sagemaker(endpoint):
     endpoint.client.meta.events.unregister(event, capture)
 
 
-def answer_with(stubber, payload, expected_body=ANY):
+def answer_with(stubber, payload, expected_body=ANY, custom_attributes=None):
+    """The stub also checks what the app sends: CustomAttributes only when evidence is asked for."""
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    expected = {"EndpointName": ENDPOINT_NAME, "ContentType": "application/x-image",
+                "Accept": "application/json", "Body": expected_body}
+    if custom_attributes:
+        expected["CustomAttributes"] = custom_attributes
     stubber.add_response(
         "invoke_endpoint",
-        {"Body": StreamingBody(io.BytesIO(body), len(body)), "ContentType": "application/json"},
-        {"EndpointName": ENDPOINT_NAME, "ContentType": "application/x-image",
-         "Accept": "application/json", "Body": expected_body})
+        {"Body": StreamingBody(io.BytesIO(body), len(body)), "ContentType": "application/json"}, expected)
+
+
+def our_endpoint_answer(thriller_probability=0.62, poster_likeness=0.5, evidence=False) -> dict:
+    """An answer shaped like our endpoint's (poster_model.predictor.PosterClassifier.answer)."""
+    balanced = min(0.99, thriller_probability * 1.5)
+    answer = {"probabilities": [1 - balanced, balanced], "thriller_probability": thriller_probability,
+              "base_rate": 0.25, "hard_to_tell_band": [0.2, 0.4],
+              "genres": [{"genre": "Drama", "probability": 0.3}, {"genre": "Thriller", "probability": 0.55}],
+              "poster_likeness": poster_likeness, "poster_likeness_threshold": 0.004}
+    if evidence:
+        answer["evidence"] = {"rows": 2, "columns": 3, "values": [[0.1, -0.2, 0.0], [0.05, 0.0, -0.01]]}
+    return answer
 
 
 def post_json(client, document, content_type="application/json"):
@@ -76,21 +91,109 @@ def test_health_answers_without_calling_sagemaker(client, endpoint):
     assert response.json_body == {"status": "ok"}
 
 
-def test_a_thriller_answer_has_label_probability_and_the_original_message(client, endpoint):
-    answer_with(endpoint, [0.37, 0.63])
+def test_our_endpoints_answer_becomes_a_verdict_with_calibrated_probability_base_rate_and_genres(client, endpoint):
+    answer_with(endpoint, our_endpoint_answer(thriller_probability=0.62))
     response = post_json(client, {"data": base64_of(poster_jpeg())})
     assert response.status_code == 200
     assert response.json_body == {
-        "label": "thriller/crime", "is_thriller": True, "probability": 0.63,
-        "probabilities": {"not thriller": 0.37, "thriller/crime": 0.63},
-        "message": "This is a thriller/crime movie! Enjoy!"}
+        "verdict": "thriller/crime", "probability": 0.62, "base_rate": 0.25, "hard_to_tell_band": [0.2, 0.4],
+        "looks_like_a_poster": True, "poster_likeness": 0.5,
+        "genres": [{"genre": "Thriller", "probability": 0.55}, {"genre": "Drama", "probability": 0.3}],
+        "label": "thriller/crime", "is_thriller": True, "message": "This is a thriller/crime movie! Enjoy!"}
 
 
-def test_a_non_thriller_answer_says_so(client, endpoint):
-    answer_with(endpoint, [0.8, 0.2])
+@pytest.mark.parametrize("probability, verdict, message", [
+    (0.1, "not thriller", "This is not a thriller/crime movie! Not sure you will like it..."),
+    (0.2, "hard to tell", "Hard to tell from this poster: it could go either way."),
+    (0.39, "hard to tell", "Hard to tell from this poster: it could go either way."),
+    (0.4, "thriller/crime", "This is a thriller/crime movie! Enjoy!"),
+])
+def test_the_verdict_follows_the_hard_to_tell_band(client, endpoint, probability, verdict, message):
+    answer_with(endpoint, our_endpoint_answer(thriller_probability=probability))
     body = post_json(client, {"data": base64_of(poster_jpeg())}).json_body
-    assert (body["label"], body["is_thriller"], body["probability"]) == ("not thriller", False, 0.2)
-    assert body["message"] == "This is not a thriller/crime movie! Not sure you will like it..."
+    assert (body["verdict"], body["message"], body["probability"]) == (verdict, message, probability)
+
+
+def test_an_image_unlike_the_training_posters_is_not_a_poster_whatever_its_probability(client, endpoint):
+    answer_with(endpoint, our_endpoint_answer(thriller_probability=0.9, poster_likeness=0.001))
+    body = post_json(client, {"data": base64_of(poster_jpeg())}).json_body
+    assert (body["verdict"], body["looks_like_a_poster"]) == ("not a poster", False)
+    assert body["message"] == "This does not look like a movie poster. Try the poster of a movie."
+
+
+def test_an_endpoint_answering_a_plain_class_list_gets_the_reduced_answer(client, endpoint):
+    answer_with(endpoint, [0.8, 0.2])
+    response = post_json(client, {"data": base64_of(poster_jpeg())})
+    assert response.status_code == 200
+    assert response.json_body == {
+        "verdict": "not thriller", "probability": 0.2, "label": "not thriller", "is_thriller": False,
+        "message": "This is not a thriller/crime movie! Not sure you will like it...",
+        "unavailable": ["base_rate", "hard_to_tell_band", "looks_like_a_poster", "poster_likeness", "genres",
+                        "evidence"]}
+
+
+def test_explain_in_the_json_body_asks_the_endpoint_for_evidence_and_answers_the_grid(client, endpoint):
+    answer_with(endpoint, our_endpoint_answer(evidence=True), custom_attributes="explain=1")
+    body = post_json(client, {"data": base64_of(poster_jpeg()), "explain": True}).json_body
+    assert body["evidence"] == {"rows": 2, "columns": 3, "values": [[0.1, -0.2, 0.0], [0.05, 0.0, -0.01]]}
+
+
+def test_explain_as_a_query_parameter_works_for_raw_uploads(client, endpoint):
+    answer_with(endpoint, our_endpoint_answer(evidence=True), custom_attributes="explain=1")
+    response = client.http.post("/predict?explain=1", headers={"Content-Type": "image/jpeg"}, body=poster_jpeg())
+    assert response.status_code == 200
+    assert response.json_body["evidence"]["rows"] == 2
+
+
+def test_without_explain_the_answer_carries_no_evidence(client, endpoint):
+    answer_with(endpoint, our_endpoint_answer(evidence=True))
+    assert "evidence" not in post_json(client, {"data": base64_of(poster_jpeg())}).json_body
+
+
+@pytest.mark.parametrize("request_kwargs", [
+    {"path": "/predict", "document": {"data": "AAAA", "explain": "yes"}},
+    {"path": "/predict?explain=maybe", "document": {"data": "AAAA"}},
+])
+def test_an_explain_that_is_not_a_boolean_gets_400(client, endpoint, request_kwargs):
+    response = client.http.post(request_kwargs["path"], headers={"Content-Type": "application/json"},
+                                body=json.dumps(request_kwargs["document"]))
+    assert response.status_code == 400
+    assert "explain" in response.json_body["message"]
+
+
+def test_evidence_asked_for_but_not_answered_gets_502(client, endpoint):
+    answer_with(endpoint, our_endpoint_answer(evidence=False), custom_attributes="explain=1")
+    assert post_json(client, {"data": base64_of(poster_jpeg()), "explain": True}).status_code == 502
+
+
+@pytest.mark.parametrize("field, value", [
+    ("thriller_probability", 1.5), ("hard_to_tell_band", [0.5, 0.2]), ("genres", [{"genre": 3}]),
+    ("poster_likeness", None), ("base_rate", "a quarter"), ("evidence", {"rows": 2, "columns": 2, "values": [[1]]}),
+])
+def test_an_object_answer_with_a_malformed_field_gets_502(client, endpoint, field, value):
+    answer_with(endpoint, {**our_endpoint_answer(), field: value})
+    response = post_json(client, {"data": base64_of(poster_jpeg())})
+    assert response.status_code == 502
+    assert response.json_body["error"] == "ModelFailed"
+
+
+def test_a_json_body_with_a_utf8_byte_order_mark_is_accepted(client, endpoint):
+    answer_with(endpoint, our_endpoint_answer())
+    body = b"\xef\xbb\xbf" + json.dumps({"data": base64_of(poster_jpeg())}).encode()
+    assert post_json(client, body).status_code == 200
+
+
+def test_an_unforeseen_failure_is_a_json_500_logged_with_the_request_id(client, endpoint, monkeypatch, caplog):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(app_module, "normalize_image", broken)
+    response = post_json(client, {"data": base64_of(poster_jpeg())})
+    assert response.status_code == 500
+    assert response.json_body == {"error": "InternalError", "message": "the server failed to answer; its log says why"}
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    logged = [r for r in caplog.records if "unexpected RuntimeError" in r.getMessage()]
+    assert logged and logged[0].exc_info
 
 
 def test_the_blog_recipe_with_line_wrapped_base64_is_accepted(client, endpoint):

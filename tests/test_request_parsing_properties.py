@@ -15,7 +15,7 @@ from PIL import Image
 
 from chalicelib.errors import ApiError
 from chalicelib.image_normalizing import normalize_image
-from chalicelib.request_parsing import extract_image_bytes
+from chalicelib.request_parsing import parse_predict_request
 from tests.images import encode, poster
 
 MAX_BODY_BYTES = 6_000_000
@@ -63,6 +63,10 @@ def assert_only_documented_errors(call, *args):
         return None
 
 
+def image_bytes(body: bytes, content_type: str, limit: int) -> bytes:
+    return parse_predict_request(body, content_type, None, limit).image
+
+
 def json_body(document) -> bytes:
     return json.dumps(document).encode()
 
@@ -70,13 +74,13 @@ def json_body(document) -> bytes:
 @PROPERTY_SETTINGS
 @given(body=st.binary(max_size=2_000), content_type=CONTENT_TYPES)
 def test_arbitrary_bytes_with_any_content_type_raise_only_documented_errors(body, content_type):
-    assert_only_documented_errors(extract_image_bytes, body, content_type, MAX_BODY_BYTES)
+    assert_only_documented_errors(image_bytes, body, content_type, MAX_BODY_BYTES)
 
 
 @PROPERTY_SETTINGS
 @given(document=JSON_VALUES)
 def test_any_json_document_raises_only_documented_errors(document):
-    assert_only_documented_errors(extract_image_bytes, json_body(document), "application/json", MAX_BODY_BYTES)
+    assert_only_documented_errors(image_bytes, json_body(document), "application/json", MAX_BODY_BYTES)
 
 
 @PROPERTY_SETTINGS
@@ -86,7 +90,7 @@ def test_any_json_document_raises_only_documented_errors(document):
 @example(data="====")
 def test_any_string_as_data_raises_only_documented_errors(data):
     body = json_body({"data": data})
-    assert_only_documented_errors(extract_image_bytes, body, "application/json", MAX_BODY_BYTES)
+    assert_only_documented_errors(image_bytes, body, "application/json", MAX_BODY_BYTES)
 
 
 @PROPERTY_SETTINGS
@@ -98,7 +102,7 @@ def test_base64_payloads_decode_to_exactly_what_was_encoded_when_the_prefix_is_a
     if line_length:
         encoded = "\n".join(encoded[i:i + line_length] for i in range(0, len(encoded), line_length))
     body = json_body({"data": prefix + encoded})
-    decoded = assert_only_documented_errors(extract_image_bytes, body, "application/json", MAX_BODY_BYTES)
+    decoded = assert_only_documented_errors(image_bytes, body, "application/json", MAX_BODY_BYTES)
     assert decoded == (payload if prefix in ACCEPTED_PREFIXES and payload else None)
 
 
@@ -106,7 +110,7 @@ def test_base64_payloads_decode_to_exactly_what_was_encoded_when_the_prefix_is_a
 @given(document=JSON_VALUES, nesting=st.integers(min_value=1, max_value=200_000))
 def test_deeply_nested_json_raises_only_documented_errors(document, nesting):
     body = b"[" * nesting + json_body(document) + b"]" * nesting
-    assert_only_documented_errors(extract_image_bytes, body, "application/json", MAX_BODY_BYTES)
+    assert_only_documented_errors(image_bytes, body, "application/json", MAX_BODY_BYTES)
 
 
 @PROPERTY_SETTINGS
@@ -114,7 +118,7 @@ def test_deeply_nested_json_raises_only_documented_errors(document, nesting):
        content_type=st.sampled_from(["application/json", "image/jpeg", "text/plain"]))
 def test_bodies_over_the_limit_get_413_whatever_else_is_wrong(size, limit, content_type):
     try:
-        extract_image_bytes(b"x" * size, content_type, limit)
+        image_bytes(b"x" * size, content_type, limit)
     except ApiError as error:
         assert (error.status_code == 413) == (size > limit)
     else:
