@@ -26,7 +26,7 @@ RESULTS_PATH = BENCH_DIR / "RESULTS.md"
 RESULT_PREFIX = "RESULT "
 SCRIPT_TIMEOUT_S = 20 * 60
 STOP_GRACE_S = 10
-ORDER = ["bytes_on_wire", "api_overhead", "cold_start", "model_latency", "end_to_end"]
+ORDER = ["bytes_on_wire", "api_overhead", "cold_start", "model_latency", "end_to_end", "page_responsiveness"]
 
 
 def benchmark_scripts(names: list[str]) -> list[Path]:
