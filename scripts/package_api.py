@@ -4,7 +4,8 @@
 
 OUTDIR receives sam.json and deployment.zip. The merge template adds CORS headers to API Gateway's own error
 answers and stage throttling; its CorsAllowOrigin parameter defaults to the stage's CORS_ALLOW_ORIGIN from
-.chalice/config.json, so the template is right for the stage without parameter overrides.
+.chalice/config.json, so the template is right for the stage without parameter overrides. The function's log
+group is declared too, with a retention (LogRetentionDays, 30 by default), so its logs are not kept forever.
 """
 import argparse
 import json
@@ -17,7 +18,11 @@ from pathlib import Path
 from scripts.api_gateway_settings import (CORS_PARAMETER, MERGE_TEMPLATE, PROJECT_ROOT, SettingsError, read_json,
                                           stage_cors_origin)
 from scripts.chalice_project import ChaliceProjectError
+from scripts.log_retention import DEFAULT_RETENTION_DAYS, RETENTION_DAYS
 
+FUNCTION_RESOURCE = "APIHandler"
+"""The logical id `chalice package` gives the API's function."""
+RETENTION_PARAMETER = "LogRetentionDays"
 CHALICE = shutil.which("chalice", path=str(Path(sys.executable).parent)) or shutil.which("chalice")
 
 
@@ -26,6 +31,13 @@ def stage_merge_template(stage: str, project_dir: Path) -> dict:
     origin = stage_cors_origin(project_dir, stage)
     if origin is not None:
         template["Parameters"][CORS_PARAMETER]["Default"] = origin
+    template["Parameters"][RETENTION_PARAMETER] = {
+        "Type": "Number", "Default": DEFAULT_RETENTION_DAYS, "AllowedValues": list(RETENTION_DAYS),
+        "Description": "Days CloudWatch keeps the API function's logs"}
+    template["Resources"][f"{FUNCTION_RESOURCE}LogGroup"] = {
+        "Type": "AWS::Logs::LogGroup",
+        "Properties": {"LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{FUNCTION_RESOURCE}}}"},
+                       "RetentionInDays": {"Ref": RETENTION_PARAMETER}}}
     return template
 
 
