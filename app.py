@@ -1,18 +1,20 @@
 """Routes and HTTP mapping only; the work happens in chalicelib/."""
 import json
 import os
+import traceback
 
 from chalice import Chalice, CORSConfig, Response
 
 from chalicelib.answers import parse_endpoint_answer, prediction_answer
 from chalicelib.errors import ApiError, InternalError
 from chalicelib.image_normalizing import normalize_image
+from chalicelib.observability import observe_requests, request_record
 from chalicelib.request_parsing import parse_predict_request
 from chalicelib.sagemaker_endpoint import invoke_endpoint
 from chalicelib.settings import load_settings
 
 app = Chalice(app_name="is-this-movie-a-thriller")
-app.log.setLevel("INFO")
+observe_requests(app)
 app.api.binary_types.extend(["image/webp", "image/bmp"])
 cors = CORSConfig(allow_origin=os.environ.get("CORS_ALLOW_ORIGIN", "*"), max_age=600)
 
@@ -25,27 +27,27 @@ def health():
 @app.route("/predict", methods=["POST"], cors=cors, content_types=["*/*"])
 def predict():
     request = app.current_request
-    request_id = ((request.context or {}).get("requestId")
-                  or getattr(app.lambda_context, "aws_request_id", "-"))
+    record = request_record()
     try:
         settings = load_settings()
         parsed = parse_predict_request(request.raw_body, request.headers.get("content-type"),
                                        request.query_params, settings.max_body_bytes)
+        record.image_bytes = len(parsed.image)
         jpeg = normalize_image(parsed.image, settings.model_image_max_side, settings.max_image_pixels)
-        endpoint_answer = parse_endpoint_answer(invoke_endpoint(settings, jpeg, parsed.explain),
-                                                len(settings.class_labels))
+        with record.calling_endpoint():
+            endpoint_body = invoke_endpoint(settings, jpeg, parsed.explain)
+        endpoint_answer = parse_endpoint_answer(endpoint_body, len(settings.class_labels))
         answer = prediction_answer(endpoint_answer, settings, parsed.explain)
     except ApiError as error:
-        return error_response(request_id, error)
-    except Exception as error:  # noqa: BLE001 - a bug must still answer JSON with CORS, logged with the request id
-        app.log.exception("request %s: unexpected %s", request_id, type(error).__name__)
-        return error_response(request_id, InternalError("the server failed to answer; its log says why"))
-    app.log.info("request %s: 200 %s p=%.3f", request_id, answer["verdict"], answer["probability"])
+        return error_response(error)
+    except Exception:  # noqa: BLE001 - a bug must still answer JSON with CORS; the log line gets the traceback
+        return error_response(InternalError("the server failed to answer; its log says why",
+                                            detail=traceback.format_exc()))
     return answer
 
 
-def error_response(request_id: str, error: ApiError) -> Response:
-    log = app.log.error if error.status_code >= 500 else app.log.warning
-    log("request %s: %d %s: %s %s", request_id, error.status_code, error.code, error.message, error.detail)
+def error_response(error: ApiError) -> Response:
+    """The log line (chalicelib/observability.py) gets the detail; the caller gets code and message."""
+    request_record().detail = error.detail
     return Response(body=json.dumps(error.to_body()), status_code=error.status_code,
                     headers={"Content-Type": "application/json"})

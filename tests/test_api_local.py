@@ -98,9 +98,11 @@ def test_error_answers_carry_cors_headers_and_a_json_message(api):
     assert "not valid JSON" in json.loads(body)["message"]
 
 
-def test_each_error_is_logged_with_a_request_id(api, api_log):
+def test_each_error_is_logged_as_a_json_line_with_a_request_id(api, api_log):
     request(f"{api}/predict", b'{"data": "!not base64!"}', {"Content-Type": "application/json"})
-    assert re.search(r"request [0-9a-f-]{36}: 400 BadRequest: .*not valid base64", api_log.read_text())
+    lines = [json.loads(line) for line in api_log.read_text().splitlines() if line.startswith("{")]
+    assert any(re.fullmatch(r"[0-9a-f-]{36}", line.get("request_id", "")) and line.get("status") == 400
+               and line.get("error_code") == "BadRequest" and "not valid base64" in line["message"] for line in lines)
 
 
 def test_a_model_error_becomes_502(api, sagemaker):
