@@ -13,6 +13,7 @@ overhead is also given against it. Target: median under 10 ms.
 """
 import argparse
 import base64
+import contextlib
 import functools
 import io
 import json
@@ -131,8 +132,8 @@ def main() -> None:
     from chalicelib.sagemaker_endpoint import invoke_endpoint, sagemaker_client
     from chalicelib.settings import load_settings
 
-    for handler in app.log.handlers:  # keep the log lines (their cost is real) off the bench's output
-        handler.setStream(open(os.devnull, "w"))
+    # each request's JSON log line and EMF records go to stdout: their cost is real, their text is kept off the output
+    quiet = contextlib.redirect_stdout(open(os.devnull, "w"))
     settings = load_settings()
     calls = answer_every_call_at_once(sagemaker_client(settings))
 
@@ -152,12 +153,14 @@ def main() -> None:
           "SageMaker answered at once")
     context = LambdaContext("is-this-movie-a-thriller-dev", 512, max_runtime_ms=25_000)
     for name, event in requests.items():
-        response = app(event, context)
+        with quiet:
+            response = app(event, context)
         if response["statusCode"] != 200:
             raise SystemExit(f"error: {name} answered {response['statusCode']}: {response['body']}")
     calls.clear()
-    durations = time_alternately({name: functools.partial(app, event, context) for name, event in requests.items()},
-                                 args.runs)
+    with quiet:
+        durations = time_alternately({name: functools.partial(app, event, context) for name, event in requests.items()},
+                                     args.runs)
     if len(calls) != (WARMUP_CALLS + args.runs) * predict_kinds:
         raise SystemExit(f"error: {len(calls)} SageMaker calls for {(WARMUP_CALLS + args.runs) * predict_kinds} "
                          "requests to /predict")
