@@ -210,9 +210,17 @@ def test_every_state_passes_axe_core_with_no_violations(browser, fake_site, fake
             page.screenshot(path=artifacts_dir / f"state-{state}-{look}.png", full_page=True)
             expect_no_accessibility_violations(page, state)
 
+        held_worker, worker_released = [], []
+        page.route("**/poster-worker.js*",
+                   lambda route: route.continue_() if worker_released else held_worker.append(route))
         page.goto(fake_site)
         check("empty")
         page.set_input_files("#poster-input", poster_file)
+        expect(page.locator("#progress")).to_be_visible()
+        check("preparing")  # held there: the worker that prepares the poster has not loaded yet
+        worker_released.append(True)
+        for route in held_worker:
+            route.continue_()
         poster_ready(page)
         check("poster-chosen")
         for verdict in HEADINGS:
@@ -240,6 +248,12 @@ def test_every_state_passes_axe_core_with_no_violations(browser, fake_site, fake
         page.get_by_role("button", name="Cancel").click()
         check("cancelled")
         held[0].abort()
+        page.unroute("**/predict")
+
+        fake_endpoint.behaviour = Behaviour(body=VERDICT_ANSWERS["not thriller"])
+        page.get_by_role("button", name="Moon Garden").click()
+        expect(page.locator("#verdict")).to_have_text(HEADINGS["not thriller"])
+        check("example-answered")
     finally:
         context.close()
 
