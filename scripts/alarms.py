@@ -1,6 +1,7 @@
 """Give a `chalice deploy`ed stage CloudWatch alarms, the SNS topic they notify, and a dashboard.
 
     .venv/bin/python scripts/alarms.py --stage prod [--alarm-email ops@example.com]
+    .venv/bin/python scripts/alarms.py --stage prod --stack-name STACK   (after the CloudFormation route)
 
 Alarms: the API's 5xx rate, the function's errors and throttles, the model endpoint's model errors and
 latency. Each notifies the topic <function>-alarms when it fires and when it clears; --alarm-email
@@ -14,6 +15,7 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import boto3
 
@@ -65,14 +67,30 @@ def deployed_function_name(project_dir: Path, stage: str) -> str:
     raise ChaliceProjectError(f"{path} records no API function: run `chalice deploy --stage {stage}` first.")
 
 
+def stack_outputs(session: boto3.session.Session, stack_name: str, region: str | None) -> tuple[str, str, str, str]:
+    """(rest API id, region, API Gateway stage, function name) from the outputs of the stack that
+    `aws cloudformation deploy` made of `chalice package`'s template."""
+    stacks = session.client("cloudformation", region_name=region).describe_stacks(StackName=stack_name)["Stacks"]
+    outputs = {item["OutputKey"]: item["OutputValue"] for item in stacks[0].get("Outputs", [])}
+    missing = {"RestAPIId", "APIHandlerName", "EndpointURL"} - set(outputs)
+    if missing:
+        raise AlarmsError(f"Stack {stack_name} has no output {', '.join(sorted(missing))}: is it a Chalice stack?")
+    url = urlparse(outputs["EndpointURL"])
+    return outputs["RestAPIId"], url.hostname.split(".")[2], url.path.strip("/"), outputs["APIHandlerName"]
+
+
 def read_deployment(args: argparse.Namespace, session: boto3.session.Session) -> Deployment:
-    rest_api_id, region, api_stage = deployed_api_location(args.project_dir, args.stage)
+    if args.stack_name:
+        rest_api_id, region, api_stage, function_name = stack_outputs(session, args.stack_name, args.region)
+    else:
+        rest_api_id, region, api_stage = deployed_api_location(args.project_dir, args.stage)
+        function_name = deployed_function_name(args.project_dir, args.stage)
     endpoint_name = stage_variable(args.project_dir, args.stage, "SAGEMAKER_ENDPOINT_NAME")
     if not endpoint_name:
         raise AlarmsError(f"Stage {args.stage} sets no SAGEMAKER_ENDPOINT_NAME in .chalice/config.json.")
     api_name = session.client("apigateway", region_name=region).get_rest_api(restApiId=rest_api_id)["name"]
     return Deployment(
-        region=region, function_name=deployed_function_name(args.project_dir, args.stage), api_name=api_name,
+        region=region, function_name=function_name, api_name=api_name,
         api_stage=api_stage, endpoint_name=endpoint_name, variant_name=args.variant,
         namespace=stage_variable(args.project_dir, args.stage, "POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE)
 
@@ -205,8 +223,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--alarm-email", help="subscribe this address to the alarms' SNS topic")
     parser.add_argument("--variant", default=DEFAULT_VARIANT,
                         help="the endpoint's production variant (default: %(default)s, as deploy_model.py makes)")
+    parser.add_argument("--stack-name", help="the CloudFormation stack of the API (README, Deploying to AWS, step 9) "
+                                             "instead of what `chalice deploy` recorded")
+    parser.add_argument("--region", help="the stack's region, with --stack-name (default: AWS configuration)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, help="Chalice project (default: here)")
     args = parser.parse_args(argv)
+    if args.region and not args.stack_name:
+        parser.error("--region goes with --stack-name; otherwise the region is the deployed API's")
     if args.alarm_email is not None and "@" not in args.alarm_email:
         parser.error(f"--alarm-email {args.alarm_email!r} is not an email address")
     return args

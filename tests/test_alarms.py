@@ -117,6 +117,21 @@ def test_dashboard_shows_the_metrics_the_alarms_watch(project):
         assert f'"{alarm["Namespace"]}", "{alarm["MetricName"]}"' in shown
 
 
+def test_the_cloudformation_route_names_its_api_and_function_through_the_stack_outputs(aws, project):
+    """What `aws cloudformation deploy` of `chalice package`'s template leaves: its outputs name the resources."""
+    (api,) = boto3.client("apigateway", region_name=REGION).get_rest_apis()["items"]
+    outputs = {"RestAPIId": api["id"], "APIHandlerName": "thriller-stack-APIHandler-1A2B3C",
+               "EndpointURL": f"https://{api['id']}.execute-api.{REGION}.amazonaws.com/{API_STAGE}/"}
+    template = {"Resources": {"Placeholder": {"Type": "AWS::S3::Bucket"}},
+                "Outputs": {key: {"Value": value} for key, value in outputs.items()}}
+    boto3.client("cloudformation", region_name=REGION).create_stack(StackName="thriller-stack",
+                                                                     TemplateBody=json.dumps(template))
+    assert main(["--stage", "prod", "--project-dir", str(project), "--stack-name", "thriller-stack"]) == 0
+    alarms = boto3.client("cloudwatch", region_name=REGION).describe_alarms()["MetricAlarms"]
+    errors = next(alarm for alarm in alarms if alarm["AlarmName"] == "thriller-stack-APIHandler-1A2B3C-function-errors")
+    assert dimensions_of(errors) == {"FunctionName": "thriller-stack-APIHandler-1A2B3C"}
+
+
 def test_an_undeployed_stage_is_a_clear_error_before_any_change(aws, project, capsys):
     assert main(["--stage", "dev", "--project-dir", str(project)]) == 1
     error = capsys.readouterr().err
