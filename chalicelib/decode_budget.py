@@ -77,13 +77,13 @@ class Structure:
 
 
 def inspect(data: bytes, budget: DecodeBudget) -> Structure:
-    """Read the container structure; refuse too many pixels, too costly a structure, or (for WebP, whose
+    """Read the container structure; refuse too many pixels (checked first), too costly a structure, or (for WebP, whose
     decoder allocates its canvases when Pillow opens the file) too much memory. Truncated or unknown
     data passes with what could be read: Pillow judges it next."""
     for magic, reader in READERS:
         if data.startswith(magic):
             try:
-                structure = reader(data)
+                structure = reader(data, budget)
             except (IndexError, struct.error, ValueError):
                 return Structure()
             break
@@ -148,7 +148,7 @@ def too_costly(what: str) -> ImageTooCostly:
 # JPEG
 
 
-def jpeg_structure(data: bytes) -> Structure:
+def jpeg_structure(data: bytes, budget: DecodeBudget) -> Structure:
     """Walk the markers, skipping each scan's entropy-coded data, counting scans and the blocks they walk."""
     position, scans, block_visits, header_segments, fill, metadata = 2, 0, 0, 0, 0, 0
     width = height = decoder_bytes = 0
@@ -184,6 +184,7 @@ def jpeg_structure(data: bytes) -> Structure:
                     raise too_costly(f"more than {MAX_JPEG_METADATA_BYTES // 2**20} MB of metadata segments")
         if marker in SOF_MARKERS and not blocks:
             height, width = struct.unpack(">HH", segment[1:5])
+            check_pixels(width, height, budget)
             blocks = frame_blocks(segment, width, height)
             progressive = marker in PROGRESSIVE_SOF_MARKERS
         position += 2 + max(length, 2)
@@ -213,8 +214,9 @@ def frame_blocks(frame: bytes, width: int, height: int) -> dict[int, int]:
 # PNG
 
 
-def png_structure(data: bytes) -> Structure:
+def png_structure(data: bytes, budget: DecodeBudget) -> Structure:
     width, height = struct.unpack(">II", data[16:24])
+    check_pixels(width, height, budget)
     position, chunks, metadata = 8, 0, 0
     while position + 8 <= len(data):
         length = int.from_bytes(data[position:position + 4], "big")
@@ -235,9 +237,10 @@ def png_structure(data: bytes) -> Structure:
 # GIF
 
 
-def gif_structure(data: bytes) -> Structure:
+def gif_structure(data: bytes, budget: DecodeBudget) -> Structure:
     """The logical screen, grown to the first frame's extent as Pillow grows it; metadata before that frame."""
     width, height, flags = struct.unpack("<HHB", data[6:11])
+    check_pixels(width, height, budget)
     position = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
     metadata = 0
     while position < len(data):
@@ -272,7 +275,7 @@ def skip_sub_blocks(data: bytes, position: int) -> tuple[int, int]:
 # WebP
 
 
-def webp_structure(data: bytes) -> Structure:
+def webp_structure(data: bytes, budget: DecodeBudget) -> Structure:
     """The canvas from the first chunk: VP8X's canvas, or the still image's own size."""
     if data[8:12] != b"WEBP":
         return Structure()
@@ -292,7 +295,7 @@ def webp_structure(data: bytes) -> Structure:
 # BMP
 
 
-def bmp_structure(data: bytes) -> Structure:
+def bmp_structure(data: bytes, budget: DecodeBudget) -> Structure:
     """Run-length bitmaps are decoded by Pillow in Python, into two full-size byte strings before the image."""
     offset, header_size = struct.unpack("<II", data[10:18])
     if header_size == 12:
@@ -301,6 +304,7 @@ def bmp_structure(data: bytes) -> Structure:
     else:
         width, height, _, _, compression = struct.unpack("<iiHHI", data[18:34])
     width, height = abs(width), abs(height)
+    check_pixels(width, height, budget)
     decoder_bytes = 0
     if compression in (1, 2):
         pixels_per_byte = width * height / max(1, len(data) - offset)

@@ -5,6 +5,7 @@ strip, and turned upright once small. EXIF that cannot be read counts as upright
 The API's normaliser and the model endpoint's preprocessing both decode through here.
 """
 import contextlib
+import dataclasses
 from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -52,15 +53,25 @@ def decoding_errors(formats: tuple[str, ...], budget: DecodeBudget):
     except UnidentifiedImageError:
         raise UndecodableImage(f"the data is not an image in a supported format ({', '.join(formats)})") from None
     except Image.DecompressionBombError:
-        raise ImageTooLarge(f"image is too large: at most {budget.max_pixels:,} pixels are accepted") from None
+        limit = within_pillows_limit(budget).max_pixels
+        raise ImageTooLarge(f"image is too large: at most {limit:,} pixels are accepted") from None
     except MemoryError:
         raise ImageTooLarge("image is too large to decode in the memory available") from None
     except Exception as error:
         raise UndecodableImage(f"the data is not an image that can be decoded ({error})") from error
 
 
+def within_pillows_limit(budget: DecodeBudget) -> DecodeBudget:
+    """Pillow refuses twice Image.MAX_IMAGE_PIXELS itself: the budget never promises more, so every
+    refusal, ours or Pillow's, quotes the limit that really applies."""
+    if Image.MAX_IMAGE_PIXELS is None:
+        return budget
+    return dataclasses.replace(budget, max_pixels=min(budget.max_pixels, 2 * Image.MAX_IMAGE_PIXELS))
+
+
 def open_image(data: bytes, formats: tuple[str, ...], budget: DecodeBudget) -> OpenedImage:
     """Judge the structure, then let Pillow read the header of one of `formats`; no pixel is decoded."""
+    budget = within_pillows_limit(budget)
     structure = inspect(data, budget)
     deadline = CpuDeadline(budget.cpu_seconds)
     image = Image.open(DeadlineReader(data, deadline), formats=formats)
