@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
@@ -43,7 +43,6 @@ class RequestRecord:
     image_bytes: int | None = None
     endpoint_ms: float | None = None
     detail: str = ""
-    fields: dict = field(default_factory=dict)
 
     @contextlib.contextmanager
     def calling_endpoint(self):
@@ -111,7 +110,6 @@ class RequestObserver:
             "probability": answer.get("probability") if status < 400 else None,
             "detail": record.detail or None,
             "cold_start": self.cold_start,
-            **record.fields,
         }
         self.cold_start = False
         message = f"{fields['method']} {route} {status} {error_code or verdict or ''}".rstrip()
