@@ -42,7 +42,7 @@ clean:
 	rm -rf $(VENV) .venv-train .pytest_cache .hypothesis tests/artifacts static/config.js
 
 # Deploy (see README "Deploying to AWS"):
-# make deploy STAGE=prod BUCKET=name [DOMAIN=name] [REGION=region] [CLOUDFRONT=1] [FORCE=1] [ALARM_EMAIL=address]
+# make deploy STAGE=prod BUCKET=name [DOMAIN=name] [REGION=region] [CLOUDFRONT=1] [FORCE=fingerprint] [ALARM_EMAIL=address]
 deploy-api: venv
 	$(PYTHON) scripts/deploy_checks.py --stage $(STAGE)
 	$(VENV)/bin/chalice deploy --stage $(STAGE)
@@ -50,11 +50,11 @@ deploy-api: venv
 	$(PYTHON) scripts/alarms.py --stage $(STAGE) $(if $(ALARM_EMAIL),--alarm-email $(ALARM_EMAIL))
 
 deploy-site: venv
-	@test -n "$(BUCKET)" || { echo "usage: make deploy-site STAGE=$(STAGE) BUCKET=name [DOMAIN=name] [REGION=region] [CLOUDFRONT=1] [FORCE=1]" >&2; exit 2; }
-	$(PYTHON) scripts/sync_static.py --stage $(STAGE) --bucket $(BUCKET) $(if $(REGION),--region $(REGION)) $(if $(DOMAIN),--domain $(DOMAIN)) $(if $(CLOUDFRONT),--cloudfront) $(if $(FORCE),--force)
+	@test -n "$(BUCKET)" || { echo "usage: make deploy-site STAGE=$(STAGE) BUCKET=name [DOMAIN=name] [REGION=region] [CLOUDFRONT=1] [FORCE=fingerprint]" >&2; exit 2; }
+	$(PYTHON) scripts/sync_static.py --stage $(STAGE) --bucket $(BUCKET) $(if $(REGION),--region $(REGION)) $(if $(DOMAIN),--domain $(DOMAIN)) $(if $(CLOUDFRONT),--cloudfront) $(if $(FORCE),--force $(FORCE))
 
 deploy: venv
-	@test -n "$(BUCKET)" || { echo "usage: make deploy STAGE=prod BUCKET=name [DOMAIN=name] [REGION=region] [CLOUDFRONT=1] [FORCE=1]" >&2; exit 2; }
+	@test -n "$(BUCKET)" || { echo "usage: make deploy STAGE=prod BUCKET=name [DOMAIN=name] [REGION=region] [CLOUDFRONT=1] [FORCE=fingerprint]" >&2; exit 2; }
 	$(MAKE) deploy-api deploy-site
 
 # Ship our model to a SageMaker endpoint: make deploy-model STAGE=dev MODEL_BUCKET=name [DEPLOY_MODEL_FLAGS=--create-role]

@@ -1,7 +1,7 @@
 """Publish static/ to an S3 bucket: a public static website (default), or a private bucket behind CloudFront.
 
 Run `.venv/bin/python scripts/sync_static.py --bucket NAME [--stage dev] [--api-url URL] [--region REGION]
-[--domain DOMAIN] [--cloudfront] [--dry-run] [--force]`. Every AWS client is created the standard way, so
+[--domain DOMAIN] [--cloudfront] [--dry-run] [--force FINGERPRINT]`. Every AWS client is created the standard way, so
 boto3's usual configuration (profiles, AWS_ENDPOINT_URL, ...) applies to every call. Exit status: 0 done,
 1 an error, 2 refused (the bucket holds what this script did not make, or the stage is not ready): nothing changed.
 """
@@ -49,9 +49,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="serve through CloudFront over HTTPS from a private bucket (with --domain: an ACM "
                              "certificate and alias records)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan, change nothing")
-    parser.add_argument("--force", action="store_true",
-                        help="publish into a bucket holding objects or a policy this script did not make "
-                             "(see --dry-run first); those objects are kept, unreadable through the site")
+    parser.add_argument("--force", metavar="FINGERPRINT",
+                        help="publish into a bucket holding objects or a policy this script did not make, as the "
+                             "dry run that printed FINGERPRINT showed it; those objects are kept, unreadable "
+                             "through the site")
     parser.add_argument("--source", type=Path, default=PROJECT_ROOT / "static", help="site folder (default: static/)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT,
                         help="Chalice project holding .chalice/deployed (default: this repository)")

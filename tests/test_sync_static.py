@@ -394,7 +394,7 @@ def test_a_bucket_with_foreign_objects_and_a_deny_policy_comes_out_unchanged(aws
     assert bucket_snapshot(s3) == before
     assert not [name for name, _ in calls if name.startswith(WRITE_OPERATIONS)]
     error = one_error_sentence(capsys)
-    assert "2 object(s) this script did not publish (models/model.tar.gz, private/payroll.csv)" in error
+    assert "2 object(s) (models/model.tar.gz, private/payroll.csv) this script did not publish" in error
     assert "a bucket policy this script did not write" in error and "nothing was changed" in error.lower()
 
 
@@ -411,28 +411,38 @@ def test_block_public_access_is_never_lowered_on_a_bucket_holding_anything_else(
                    "RestrictPublicBuckets": True}
     someone_elses_bucket(s3, public_access_block=all_blocked, policy=None)
     before = bucket_snapshot(s3)
-    assert sync(site, "--force") == 2
+    assert sync(site, "--force", "any") == 2
     assert bucket_snapshot(s3) == before
     assert "never does on a bucket holding anything else" in one_error_sentence(capsys)
 
 
+OPEN_FOR_POLICIES = {"BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": False,
+                     "RestrictPublicBuckets": False}
+
+
+def fingerprint_of_dry_run(site, capsys):
+    """The --force value a dry run prints for the bucket as it is."""
+    assert sync(site, "--dry-run") == 0
+    [note] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note:")]
+    return note.split("--force ", 1)[1].split(":", 1)[0]
+
+
 def test_dry_run_shows_what_force_would_change_and_changes_nothing(aws, s3, site, capsys):
-    someone_elses_bucket(s3, public_access_block={"BlockPublicAcls": True, "IgnorePublicAcls": True,
-                                                  "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
+    someone_elses_bucket(s3, public_access_block=OPEN_FOR_POLICIES)
     before = bucket_snapshot(s3)
     assert sync(site, "--dry-run") == 0
     assert bucket_snapshot(s3) == before
     out = capsys.readouterr().out
-    assert "a real run needs --force" in out and "replaces the policy" in out
+    assert "to publish beside them run again with --force " in out and "the policy is replaced" in out
     assert "keep    2 object(s) this script did not publish" in out and "would upload  index.html" in out
 
 
-def test_force_publishes_beside_foreign_objects_without_deleting_or_exposing_them(s3, site):
-    someone_elses_bucket(s3, public_access_block={"BlockPublicAcls": True, "IgnorePublicAcls": True,
-                                                  "BlockPublicPolicy": False, "RestrictPublicBuckets": False})
-    assert sync(site, "--force") == 0
+def test_force_with_the_dry_runs_fingerprint_publishes_beside_foreign_objects_without_exposing_them(s3, site,
+                                                                                                     capsys):
+    someone_elses_bucket(s3, public_access_block=OPEN_FOR_POLICIES)
+    assert sync(site, "--force", fingerprint_of_dry_run(site, capsys)) == 0
     (site / "styles.css").unlink()
-    assert sync(site, "--force") == 0
+    assert sync(site) == 0  # the same foreign objects, unchanged: already seen by a forced run
     for key, body in FOREIGN_OBJECTS.items():
         assert body_of(s3, key) == body
     assert "styles.css" not in object_keys(s3)
@@ -440,6 +450,32 @@ def test_force_publishes_beside_foreign_objects_without_deleting_or_exposing_the
     assert statement["Principal"] == "*" and statement["Action"] == "s3:GetObject"
     assert sorted(statement["Resource"]) == [f"arn:aws:s3:::{BUCKET}/{key}" for key in
                                              ["app.js", "config.js", "img/logo.png", "index.html"]]
+
+
+def test_force_is_refused_when_the_bucket_changed_since_the_dry_run(s3, site, capsys):
+    someone_elses_bucket(s3, public_access_block=OPEN_FOR_POLICIES)
+    fingerprint = fingerprint_of_dry_run(site, capsys)
+    s3.put_object(Bucket=BUCKET, Key="private/new-secret.txt", Body=b"arrived after the dry run")
+    before = bucket_snapshot(s3)
+    assert sync(site, "--force", fingerprint) == 2
+    assert bucket_snapshot(s3) == before
+    assert f"--force {fingerprint} does not match bucket {BUCKET} as it is now" in one_error_sentence(capsys)
+
+
+def test_a_foreign_object_added_after_a_forced_sync_is_refused_again(s3, site, capsys):
+    someone_elses_bucket(s3, public_access_block=OPEN_FOR_POLICIES)
+    assert sync(site, "--force", fingerprint_of_dry_run(site, capsys)) == 0
+    s3.put_object(Bucket=BUCKET, Key="private/later.txt", Body=b"later")
+    assert sync(site) == 2
+    assert "1 object(s) (private/later.txt) this script did not publish" in one_error_sentence(capsys)
+
+
+def test_a_foreign_object_the_site_would_overwrite_is_refused_even_with_force(s3, site, capsys):
+    someone_elses_bucket(s3, public_access_block=OPEN_FOR_POLICIES, policy=None)
+    s3.put_object(Bucket=BUCKET, Key="index.html", Body=b"someone else's page")
+    assert sync(site, "--force", "any") == 2
+    assert "which the site would overwrite" in one_error_sentence(capsys)
+    assert body_of(s3, "index.html") == b"someone else's page"
 
 
 def test_an_identical_copy_of_the_site_is_taken_over_without_force(s3, site):

@@ -4,6 +4,7 @@ The sync keeps a manifest (MANIFEST_KEY) of the objects it published and the buc
 deletes only objects of that manifest, and calls anything else in the bucket foreign: a foreign object or
 policy stops the sync unless --force, and even then a foreign object is never deleted nor made readable.
 """
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +40,11 @@ class BucketState:
     def published(self) -> dict[str, str]:
         """The objects the sync published last time, with their MD5."""
         return self.manifest.get("objects", {})
+
+    @property
+    def kept(self) -> dict[str, str]:
+        """The foreign objects a forced sync published beside, as they were then (ETag)."""
+        return self.manifest.get("kept", {})
 
 
 def bucket_region(s3, bucket: str) -> str | None:
@@ -115,6 +121,11 @@ def foreign_objects(state: BucketState, files: list[SiteFile]) -> list[str]:
     ours = {file.key: file.md5 for file in files}
     return sorted(key for key, etag in state.etags.items()
                   if key != MANIFEST_KEY and key not in state.published and ours.get(key) != etag)
+
+
+def unacknowledged(state: BucketState, foreign: list[str]) -> list[str]:
+    """Foreign objects no forced sync has seen as they are now: new ones, or changed since."""
+    return [key for key in foreign if state.kept.get(key) != state.etags[key]]
 
 
 def policy_is_foreign(state: BucketState, candidates: list[dict]) -> bool:
@@ -194,10 +205,12 @@ def put_policy(s3, state: BucketState, policy: dict) -> None:
         s3.put_bucket_policy(Bucket=state.name, Policy=checked_policy(policy))
 
 
-def write_manifest(s3, state: BucketState, objects: dict[str, str], policy: dict, mode: str,
+def write_manifest(s3, state: BucketState, objects: dict[str, str], kept: list[str], policy: dict, mode: str,
                    distribution_id: str | None) -> None:
-    """Record what the sync owns; an unchanged manifest is not written again, so a no-change sync writes nothing."""
-    manifest = {"published_by": PUBLISHER, "mode": mode, "objects": dict(sorted(objects.items())), "policy": policy}
+    """Record what the sync owns and what it publishes beside; an unchanged manifest is not written again, so a
+    no-change sync writes nothing."""
+    manifest = {"published_by": PUBLISHER, "mode": mode, "objects": dict(sorted(objects.items())),
+                "kept": {key: state.etags[key] for key in kept}, "policy": policy}
     if distribution_id:
         manifest["distribution_id"] = distribution_id
     if manifest == state.manifest:
@@ -257,25 +270,51 @@ def delete_objects(s3, bucket: str, keys: list[str], dry_run: bool) -> None:
             raise SyncError(f"Could not delete {failure['Key']}: {failure.get('Message', failure['Code'])}.")
 
 
-def refuse_foreign(state: BucketState, foreign: list[str], foreign_policy: bool, force: bool, dry_run: bool,
-                   website: bool) -> None:
-    """Stop before any change when the bucket holds what the sync did not make, unless --force."""
+def foreign_fingerprint(state: BucketState, foreign: list[str], foreign_policy: bool) -> str:
+    """Names exactly what --force would publish beside: the foreign objects as they are now, and the policy."""
+    seen = {"bucket": state.name, "objects": {key: state.etags[key] for key in foreign},
+            "policy": state.policy if foreign_policy else None}
+    return hashlib.sha256(json.dumps(seen, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def refuse_foreign(state: BucketState, files: list[SiteFile], foreign: list[str], foreign_policy: bool,
+                   force: str | None, dry_run: bool, website: bool) -> None:
+    """Stop before any change when the bucket holds what the sync did not make, unless --force names the
+    fingerprint a dry run printed for the bucket as it still is. Foreign objects a forced sync already
+    published beside, unchanged since, need no new --force."""
+    overwritten = sorted(set(foreign) & {file.key for file in files})
+    if overwritten:
+        raise Refusal(f"Bucket {state.name} holds {describe_objects(overwritten)} this script did not publish, which "
+                      f"the site would overwrite: publish to a bucket of its own. Nothing was changed.")
+    if website and foreign and blocks_public_policies(state):
+        raise Refusal(f"Bucket {state.name} holds {foreign_things(foreign, foreign_policy)}, and its Block Public "
+                      f"Access stops public policies: a public website would need it lowered, which this script "
+                      f"never does on a bucket holding anything else; publish to a bucket of its own, or use "
+                      f"--cloudfront (the bucket stays private). Nothing was changed.")
+    foreign = unacknowledged(state, foreign)
     if not foreign and not foreign_policy:
         return
-    shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more" if len(foreign) > 5 else "")
-    what = " and ".join(part for part in (
-        f"{len(foreign)} object(s) this script did not publish ({shown})" if foreign else "",
-        "a bucket policy this script did not write" if foreign_policy else "") if part)
-    if website and foreign and blocks_public_policies(state):
-        raise Refusal(f"Bucket {state.name} holds {what}, and its Block Public Access stops public policies: a "
-                      f"public website would need it lowered, which this script never does on a bucket holding "
-                      f"anything else; publish to a bucket of its own, or use --cloudfront (the bucket stays "
-                      f"private). Nothing was changed.")
+    what = foreign_things(foreign, foreign_policy)
+    fingerprint = foreign_fingerprint(state, foreign, foreign_policy)
     if dry_run:
-        print(f"note: bucket {state.name} holds {what}; a real run needs --force, and then keeps every foreign "
-              f"object (never deleted, never made readable)" + (" and replaces the policy" if foreign_policy else ""))
+        print(f"note: bucket {state.name} holds {what}; to publish beside them run again with --force "
+              f"{fingerprint}: every foreign object is kept, never deleted nor made readable"
+              + (", and the policy is replaced" if foreign_policy else ""))
         return
-    if not force:
+    if force is None:
         raise Refusal(f"Bucket {state.name} holds {what}, so nothing was changed: run again with --dry-run to see "
-                      f"what would change, then with --force to publish beside them (foreign objects are never "
-                      f"deleted nor made readable).")
+                      f"what would change and the --force value that publishes beside them.")
+    if force != fingerprint:
+        raise Refusal(f"--force {force} does not match bucket {state.name} as it is now (it holds {what}), so "
+                      f"nothing was changed: run --dry-run again to see what changed.")
+
+
+def describe_objects(keys: list[str]) -> str:
+    shown = ", ".join(keys[:5]) + (f" and {len(keys) - 5} more" if len(keys) > 5 else "")
+    return f"{len(keys)} object(s) ({shown})"
+
+
+def foreign_things(foreign: list[str], foreign_policy: bool) -> str:
+    return " and ".join(part for part in (
+        f"{describe_objects(foreign)} this script did not publish" if foreign else "",
+        "a bucket policy this script did not write" if foreign_policy else "") if part)

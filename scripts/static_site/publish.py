@@ -98,7 +98,8 @@ def publish(args: argparse.Namespace, session: boto3.session.Session) -> None:
     else:
         candidates = [buckets.public_read_policy(args.bucket, partition, keys)]
     foreign_policy = buckets.policy_is_foreign(state, candidates)
-    buckets.refuse_foreign(state, foreign, foreign_policy, args.force, args.dry_run, website=not args.cloudfront)
+    buckets.refuse_foreign(state, files, foreign, foreign_policy, args.force, args.dry_run,
+                           website=not args.cloudfront)
 
     if state.region is None:
         print(f"{prefix}create bucket {args.bucket} in {region}")
@@ -125,10 +126,11 @@ def publish(args: argparse.Namespace, session: boto3.session.Session) -> None:
     uploaded = buckets.upload_changed(s3, state, files, args.dry_run, before_first_upload=lambda: (
         # the intent first, so that an interrupted run still owns what it uploaded
         buckets.write_manifest(s3, state, {**state.published, **{file.key: file.md5 for file in files}},
-                               policy, mode, distribution_id)))
+                               foreign, policy, mode, distribution_id)))
     buckets.delete_objects(s3, args.bucket, stale, args.dry_run)
     if not args.dry_run:
-        buckets.write_manifest(s3, state, {file.key: file.md5 for file in files}, policy, mode, distribution_id)
+        buckets.write_manifest(s3, state, {file.key: file.md5 for file in files}, foreign, policy, mode,
+                               distribution_id)
     print(f"{prefix}upload {uploaded}, {prefix}delete {len(stale)}, unchanged {len(files) - uploaded}")
 
     if args.cloudfront:
