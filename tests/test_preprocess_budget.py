@@ -1,0 +1,59 @@
+"""The model endpoint's preprocessing opens only its documented formats, within the API's decode budget."""
+import pytest
+from PIL import Image
+
+from poster_model.preprocess import FORMATS, InvalidImageError, decode_image, image_bytes_to_input
+from tests.hostile_images import CASES, ico_with_large_image
+from tests.images import encode, poster
+
+REFUSED = [case for case in CASES if case.status == 413]
+ACCEPTED = [case for case in CASES if case.status == 200]
+
+
+def test_the_documented_formats_are_the_apis_and_tiff():
+    assert FORMATS == ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_each_documented_format_decodes_to_an_upright_rgb_image(fmt):
+    image = decode_image(encode(poster(60, 90, seed=2), fmt))
+    assert (image.mode, image.size) == ("RGB", (60, 90))
+
+
+@pytest.mark.parametrize("data", [ico_with_large_image(), encode(poster(60, 90), "TGA"),
+                                  encode(poster(60, 90), "PCX"), encode(poster(60, 90), "PPM")],
+                         ids=["ico", "tga", "pcx", "ppm"])
+def test_other_formats_pillow_reads_are_never_opened(data):
+    with pytest.raises(InvalidImageError, match=r"not an image in a supported format \(JPEG, PNG, WEBP, GIF, BMP, TIFF\)"):
+        decode_image(data)
+
+
+def test_a_tiff_over_the_pixel_limit_is_refused_from_its_header():
+    data = encode(Image.new("1", (7_000, 7_000)), "TIFF", compression="packbits")
+    with pytest.raises(InvalidImageError, match="7000x7000 pixels; at most 40,000,000 pixels are accepted"):
+        decode_image(data)
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[case.id for case in REFUSED])
+def test_the_images_the_api_refuses_are_refused_here(case):
+    with pytest.raises(InvalidImageError, match="^image is too"):
+        image_bytes_to_input(case.build(), 390, 260)
+
+
+@pytest.mark.parametrize("case", ACCEPTED, ids=[case.id for case in ACCEPTED])
+def test_the_images_the_api_accepts_become_model_input_here(case):
+    assert image_bytes_to_input(case.build(), 390, 260).shape == (1, 390, 260, 3)
+
+
+def test_a_large_image_is_shrunk_to_a_few_times_the_models_size_before_conversion():
+    data = encode(Image.new("RGBA", (4_000, 6_000), (10, 20, 30, 0)), "PNG")
+    image = decode_image(data, draft_side=390)
+    assert (image.mode, image.size) == ("RGB", (800, 1_200))  # reduced 5 times: 1,200 >= 3 x 390
+    assert image.getpixel((0, 0)) == (255, 255, 255)
+
+
+def test_an_exif_rotated_image_is_turned_upright():
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = encode(poster(90, 60), "JPEG", exif=exif.tobytes())
+    assert decode_image(data).size == (60, 90)
