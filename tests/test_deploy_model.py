@@ -163,17 +163,23 @@ def scaling_policies() -> list[dict]:
 
 def test_archive_holds_the_model_at_its_root_the_code_and_the_wheels_under_code(model_file, stand_in_wheels):
     data = packed(model_file, stand_in_wheels)
-    files = archive_files(data)
-    assert set(files) == {
-        "poster_classifier.onnx", "code", "code/inference.py", "code/requirements.txt", "code/poster_model",
-        "code/poster_model/__init__.py", "code/poster_model/invocation.py", "code/poster_model/predictor.py",
-        "code/poster_model/preprocess.py", "code/wheels", f"code/wheels/{STAND_IN_WHEEL}"}
+    files = {name for name, member in archive_files(data).items() if member.isfile()}
+    code_modules = {name for name in files if name.startswith(("code/poster_model/", "code/chalicelib/"))}
+    assert files == {"poster_classifier.onnx", "code/inference.py", "code/requirements.txt",
+                     f"code/wheels/{STAND_IN_WHEEL}"} | code_modules
     assert archive_file(data, "poster_classifier.onnx") == model_file.read_bytes()
-    package = PROJECT_ROOT / "poster_model"
-    assert archive_file(data, "code/inference.py") == (package / "sagemaker_inference.py").read_bytes()
-    for name in ("__init__.py", "invocation.py", "predictor.py", "preprocess.py"):
-        assert archive_file(data, f"code/poster_model/{name}") == (package / name).read_bytes()
+    assert archive_file(data, "code/inference.py") == (PROJECT_ROOT / "poster_model" / "sagemaker_inference.py").read_bytes()
+    for name in code_modules:
+        assert archive_file(data, name) == (PROJECT_ROOT / name.removeprefix("code/")).read_bytes()
     assert archive_file(data, f"code/wheels/{STAND_IN_WHEEL}") == (stand_in_wheels.folder / STAND_IN_WHEEL).read_bytes()
+
+
+def test_the_code_shipped_is_what_the_inference_code_imports_and_no_more(model_file, stand_in_wheels):
+    files = set(archive_files(packed(model_file, stand_in_wheels)))
+    assert {"code/poster_model/__init__.py", "code/poster_model/invocation.py", "code/poster_model/predictor.py",
+            "code/poster_model/preprocess.py"} <= files
+    assert not files & {"code/poster_model/server.py", "code/poster_model/sagemaker_inference.py", "code/app.py",
+                        "code/chalicelib/sagemaker_endpoint.py"}
 
 
 def test_archive_requirements_install_only_the_shipped_wheels_without_an_index(model_file, stand_in_wheels):

@@ -228,13 +228,19 @@ def test_the_shipped_code_runs_on_its_own_with_only_onnxruntime_numpy_and_pillow
         "body, content_type = inference.transform_fn(model, sys.stdin.buffer.read(), 'image/jpeg', "
         "'application/json'); "
         "print(json.dumps({'package': poster_model.__file__, 'content_type': content_type, "
-        "'answer': json.loads(body), 'modules': sorted(sys.modules)}))"
+        "'answer': json.loads(body), 'modules': sorted(sys.modules), "
+        "'module_files': {name: getattr(module, '__file__', None) for name, module in sys.modules.items() "
+        "if getattr(module, '__file__', None)}}))"
     )
     code_dir = unpacked_archive / "code"
     finished = subprocess.run([sys.executable, "-c", script, str(unpacked_archive)], input=poster_jpeg(seed=7),
                               cwd=code_dir, capture_output=True, timeout=120, check=True)
     result = json.loads(finished.stdout)
     assert Path(result["package"]) == code_dir / "poster_model" / "__init__.py"
+    project_modules = {name: path for name, path in result["module_files"].items()
+                       if name.split(".")[0] in ("poster_model", "chalicelib")}
+    assert project_modules and all(Path(path).is_relative_to(code_dir) for path in project_modules.values()), \
+        "a project module came from the project, not from the archive"
     assert result["content_type"] == "application/json"
     answer = result["answer"]
     assert len(answer if isinstance(answer, list) else answer["probabilities"]) == 2
