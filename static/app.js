@@ -202,8 +202,9 @@ async function choosePoster(file, { ask = false } = {}) {
   poster = { name: file.name, dataUrl, previewUrl: URL.createObjectURL(prepared.blob), ...prepared };
   preview.src = poster.previewUrl;
   preview.alt = `The chosen poster, ${file.name}, as the model sees it`;
+  const shrunk = prepared.width !== prepared.originalWidth;
   caption.textContent = `${file.name}: ${prepared.width} × ${prepared.height} pixels sent`
-    + (prepared.width === prepared.originalWidth ? "." : ` (shrunk from ${prepared.originalWidth} × ${prepared.originalHeight}).`);
+    + (shrunk ? ` (shrunk from ${prepared.originalWidth} × ${prepared.originalHeight}).` : ".");
   figure.hidden = false;
   dropZoneAction.textContent = "Choose another poster";
   form.dataset.poster = "ready";
