@@ -38,7 +38,8 @@ def test_a_placeholder_origin_is_refused_with_the_fix(tmp_path, capsys):
 
 
 def test_a_real_origin_passes(tmp_path):
-    assert main(["--stage", "prod", "--project-dir", str(project_with_origin(tmp_path, "https://thriller.movies"))]) == 0
+    project = project_with_origin(tmp_path, "https://thriller.movies")
+    assert main(["--stage", "prod", "--project-dir", str(project)]) == 0
 
 
 def test_make_deploy_api_stops_before_chalice_deploy_on_the_repositorys_placeholder():

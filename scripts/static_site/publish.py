@@ -5,6 +5,7 @@ plan and only reads.
 """
 import argparse
 import json
+from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import boto3
@@ -71,6 +72,23 @@ def checked_arguments(args: argparse.Namespace, region: str | None) -> tuple[str
     return region, domain
 
 
+@dataclass(frozen=True)
+class Target:
+    """Where the site goes, as decided before the first change."""
+    bucket: str
+    region: str
+    partition: str
+    domain: str | None
+    zone_id: str | None
+    readable_keys: list[str] | None
+    """The objects the read policy names one by one when the bucket also holds foreign ones; None: all."""
+    dry_run: bool
+
+    @property
+    def prefix(self) -> str:
+        return "would " if self.dry_run else ""
+
+
 def publish(args: argparse.Namespace, session: boto3.session.Session) -> None:
     region, domain = checked_arguments(args, args.region or session.region_name)
     refuse_placeholder_origin(args)
@@ -78,8 +96,6 @@ def publish(args: argparse.Namespace, session: boto3.session.Session) -> None:
     files = collect_site_files(args.source, api_url)
     if args.error_document not in {site_file.key for site_file in files}:
         raise SyncError(f"The error document {args.error_document} is not in {args.source}.")
-    partition = session.get_partition_for_region(region)
-    prefix = "would " if args.dry_run else ""
     s3 = session.client("s3", region_name=region)
     route53 = session.client("route53", region_name=region) if domain else None
     zone_id = dns.find_public_hosted_zone(route53, domain) if domain else None
@@ -89,20 +105,20 @@ def publish(args: argparse.Namespace, session: boto3.session.Session) -> None:
         raise SyncError(f"Bucket {args.bucket} is in region {state.region}, not {region}: "
                         f"run again with --region {state.region}.")
     foreign = buckets.foreign_objects(state, files)
-    keys = sorted(file.key for file in files) if foreign else None
+    target = Target(args.bucket, region, session.get_partition_for_region(region), domain, zone_id,
+                    sorted(file.key for file in files) if foreign else None, args.dry_run)
     cdn = session.client("cloudfront") if args.cloudfront else None
     distribution = cloudfront.find_distribution(cdn, args.bucket) if cdn else None
     if args.cloudfront:
-        candidates = [buckets.cloudfront_read_policy(args.bucket, partition, distribution["ARN"], keys)] \
-            if distribution else []
+        candidates = [read_policy(target, distribution)] if distribution else []
     else:
-        candidates = [buckets.public_read_policy(args.bucket, partition, keys)]
+        candidates = [read_policy(target, None)]
     foreign_policy = buckets.policy_is_foreign(state, candidates)
     buckets.refuse_foreign(state, files, foreign, foreign_policy, args.force, args.dry_run,
                            website=not args.cloudfront)
 
     if state.region is None:
-        print(f"{prefix}create bucket {args.bucket} in {region}")
+        print(f"{target.prefix}create bucket {args.bucket} in {region}")
         if not args.dry_run:
             buckets.create_bucket(s3, args.bucket, region)
     if foreign:
@@ -110,35 +126,22 @@ def publish(args: argparse.Namespace, session: boto3.session.Session) -> None:
               f"{', '.join(foreign)}")
     replaced = f"; replaces the current policy {json.dumps(state.policy)}" if foreign_policy else ""
     if args.cloudfront:
-        distribution = publish_behind_cloudfront(args, session, s3, cdn, state, keys, partition, region, domain, zone_id,
-                                                 replaced)
-        policy = buckets.cloudfront_read_policy(args.bucket, partition, distribution["ARN"], keys)
+        distribution = publish_behind_cloudfront(args, session, target, s3, cdn, state, distribution, replaced)
     else:
-        policy = buckets.public_read_policy(args.bucket, partition, keys)
-        print(f"{prefix}configure bucket {args.bucket}: public read of the site's objects by bucket policy{replaced}, "
-              f"website (index index.html, errors {args.error_document})")
+        print(f"{target.prefix}configure bucket {args.bucket}: public read of the site's objects by bucket "
+              f"policy{replaced}, website (index index.html, errors {args.error_document})")
         if not args.dry_run:
-            buckets.open_as_website(s3, state, policy, args.error_document)
+            buckets.open_as_website(s3, state, read_policy(target, None), args.error_document)
 
-    mode = "cloudfront" if args.cloudfront else "website"
-    distribution_id = distribution["Id"] if distribution else None
-    stale = buckets.stale_objects(state, files)
-    uploaded = buckets.upload_changed(s3, state, files, args.dry_run, before_first_upload=lambda: (
-        # the intent first, so that an interrupted run still owns what it uploaded
-        buckets.write_manifest(s3, state, {**state.published, **{file.key: file.md5 for file in files}},
-                               foreign, policy, mode, distribution_id)))
-    buckets.delete_objects(s3, args.bucket, stale, args.dry_run)
-    if not args.dry_run:
-        buckets.write_manifest(s3, state, {file.key: file.md5 for file in files}, foreign, policy, mode,
-                               distribution_id)
-    print(f"{prefix}upload {uploaded}, {prefix}delete {len(stale)}, unchanged {len(files) - uploaded}")
-
+    uploaded, deleted = publish_objects(s3, target, state, files, foreign, read_policy(target, distribution),
+                                        "cloudfront" if args.cloudfront else "website",
+                                        distribution["Id"] if distribution else None)
     if args.cloudfront:
-        finish_cloudfront(args, cdn, route53, zone_id, domain, distribution, uploaded + len(stale))
+        finish_cloudfront(target, cdn, route53, distribution, uploaded + deleted)
         site_origin = f"https://{domain or distribution['DomainName']}"
     else:
         if domain:
-            print(f"{prefix}upsert Route 53 alias A {domain} -> {dns.website_host(region)} in zone {zone_id}")
+            print(f"{target.prefix}upsert Route 53 alias A {domain} -> {dns.website_host(region)} in zone {zone_id}")
             if not args.dry_run:
                 dns.upsert_website_alias(route53, zone_id, domain, region)
         site_origin = f"http://{domain}" if domain else dns.website_url(args.bucket, region)
@@ -153,49 +156,73 @@ def publish(args: argparse.Namespace, session: boto3.session.Session) -> None:
         print(f"Site: {site_origin}")
 
 
-def publish_behind_cloudfront(args, session, s3, cdn, state, keys, partition, region, domain, zone_id, replaced) -> dict:
-    """Private bucket, certificate, origin access control and distribution; returns the distribution's summary
-    (a stand-in with the ARN the policy will name in a dry run that would create it)."""
-    prefix = "would " if args.dry_run else ""
-    print(f"{prefix}configure bucket {args.bucket}: private (Block Public Access fully on), readable only by its "
-          f"CloudFront distribution{replaced}")
-    if not args.dry_run:
+def read_policy(target: Target, distribution: dict | None) -> dict:
+    """Public read for a website; read by the distribution alone behind CloudFront."""
+    if distribution is None:
+        return buckets.public_read_policy(target.bucket, target.partition, target.readable_keys)
+    return buckets.cloudfront_read_policy(target.bucket, target.partition, distribution["ARN"], target.readable_keys)
+
+
+def publish_objects(s3, target: Target, state: buckets.BucketState, files: list, foreign: list[str], policy: dict,
+                    mode: str, distribution_id: str | None) -> tuple[int, int]:
+    """Upload what changed and delete what the sync published before and the site no longer has, keeping the
+    manifest ahead of both; return (uploaded, deleted)."""
+    stale = buckets.stale_objects(state, files)
+    uploaded = buckets.upload_changed(s3, state, files, target.dry_run, before_first_upload=lambda: (
+        # the intent first, so that an interrupted run still owns what it uploaded
+        buckets.write_manifest(s3, state, {**state.published, **{file.key: file.md5 for file in files}},
+                               foreign, policy, mode, distribution_id)))
+    buckets.delete_objects(s3, target.bucket, stale, target.dry_run)
+    if not target.dry_run:
+        buckets.write_manifest(s3, state, {file.key: file.md5 for file in files}, foreign, policy, mode,
+                               distribution_id)
+    print(f"{target.prefix}upload {uploaded}, {target.prefix}delete {len(stale)}, unchanged {len(files) - uploaded}")
+    return uploaded, len(stale)
+
+
+def publish_behind_cloudfront(args: argparse.Namespace, session: boto3.session.Session, target: Target, s3, cdn,
+                              state: buckets.BucketState, found: dict | None, replaced: str) -> dict:
+    """Private bucket, certificate, origin access control, distribution and its read policy; returns the
+    distribution's summary (in a dry run that would create one, a stand-in with a placeholder ARN)."""
+    print(f"{target.prefix}configure bucket {target.bucket}: private (Block Public Access fully on), readable "
+          f"only by its CloudFront distribution{replaced}")
+    if not target.dry_run:
         buckets.make_private(s3, state)
     certificate_arn = None
-    if domain:
+    if target.domain:
         acm = session.client("acm", region_name=certificate.CERTIFICATE_REGION)
-        if args.dry_run:
-            found = certificate.find_certificate(acm, domain)
-            print(f"{'use' if found else 'would request'} ACM certificate for {domain} in "
-                  f"{certificate.CERTIFICATE_REGION}{f' {found}' if found else ', validated by DNS in zone ' + zone_id}")
-            certificate_arn = found or "(requested certificate)"
+        if target.dry_run:
+            certificate_arn = certificate.find_certificate(acm, target.domain)
+            print(f"use ACM certificate {certificate_arn}" if certificate_arn else
+                  f"would request ACM certificate for {target.domain} in {certificate.CERTIFICATE_REGION}, "
+                  f"validated by DNS in zone {target.zone_id}")
         else:
-            certificate_arn = certificate.issued_certificate(acm, session.client("route53"), zone_id, domain,
-                                                             args.certificate_timeout)
-    if args.dry_run:
-        found = cloudfront.find_distribution(cdn, args.bucket)
+            certificate_arn = certificate.issued_certificate(acm, session.client("route53"), target.zone_id,
+                                                             target.domain, args.certificate_timeout)
+    if target.dry_run:
         print(f"{'update if needed' if found else 'would create'} origin access control and CloudFront "
               f"distribution {found['Id'] if found else ''} (index.html at /, HTTP redirected to HTTPS"
-              f"{', alias ' + domain if domain else ''})")
+              f"{', alias ' + target.domain if target.domain else ''})")
         return found or {"Id": None, "ARN": "arn:aws:cloudfront::ACCOUNT:distribution/NEW",
                          "DomainName": "NEW.cloudfront.net"}
-    control_id = cloudfront.ensure_origin_access_control(cdn, args.bucket)
-    settings = cloudfront.managed_settings(args.bucket, region, control_id, args.error_document, domain,
-                                           certificate_arn)
-    distribution, done = cloudfront.ensure_distribution(cdn, args.bucket, settings)
+    control_id = cloudfront.ensure_origin_access_control(cdn, target.bucket)
+    settings = cloudfront.managed_settings(target.bucket, target.region, control_id, args.error_document,
+                                           target.domain, certificate_arn)
+    distribution, done = cloudfront.ensure_distribution(cdn, target.bucket, settings)
     print(f"distribution {distribution['Id']} ({distribution['DomainName']}): {done}")
-    policy = buckets.cloudfront_read_policy(args.bucket, partition, distribution["ARN"], keys)
-    buckets.put_policy(s3, state, policy)
+    buckets.put_policy(s3, state, read_policy(target, distribution))
     return distribution
 
 
-def finish_cloudfront(args, cdn, route53, zone_id, domain, distribution, changes: int) -> None:
-    prefix = "would " if args.dry_run else ""
-    if domain:
-        print(f"{prefix}upsert Route 53 aliases A, AAAA {domain} -> {distribution['DomainName']} in zone {zone_id}")
-        if not args.dry_run:
-            dns.upsert_distribution_alias(route53, zone_id, domain, distribution["DomainName"])
+def finish_cloudfront(target: Target, cdn, route53, distribution: dict, changes: int) -> None:
+    """The domain's aliases, and an invalidation when files changed."""
+    if target.domain:
+        print(f"{target.prefix}upsert Route 53 aliases A, AAAA {target.domain} -> {distribution['DomainName']} "
+              f"in zone {target.zone_id}")
+        if not target.dry_run:
+            dns.upsert_distribution_alias(route53, target.zone_id, target.domain, distribution["DomainName"])
     if changes and distribution.get("Id"):
-        print(f"{prefix}invalidate {', '.join(cloudfront.INVALIDATED_PATHS)} on distribution {distribution['Id']}")
-        if not args.dry_run:
+        print(f"{target.prefix}invalidate {', '.join(cloudfront.INVALIDATED_PATHS)} on distribution "
+              f"{distribution['Id']}")
+        if not target.dry_run:
             cloudfront.invalidate_entry_points(cdn, distribution["Id"])
