@@ -95,8 +95,11 @@ def png_many_text_chunks(count: int = 60, text_bytes: int = 1_000_000) -> bytes:
     return png_with_chunks(chunk * count)
 
 
+INVALID_EXIF = b"\x00 is no TIFF header"
+
+
 def png_with_invalid_exif() -> bytes:
-    return png_with_chunks(png_chunk(b"eXIf", b"MM\x00*\x00\x00\x00\x08\xff\xff" + bytes(30)))
+    return png_with_chunks(png_chunk(b"eXIf", INVALID_EXIF))
 
 
 def png_with_raw_exif_profile_not_hex() -> bytes:
@@ -201,7 +204,7 @@ def webp_animation_with_large_canvas(width: int = 6_000, height: int = 6_600) ->
 def webp_with_invalid_exif() -> bytes:
     still = encode(poster(40, 60, seed=12), "WEBP")
     bitstream = still[12:]
-    return webp_file(vp8x(0x08, 40, 60) + bitstream + riff_chunk(b"EXIF", b"II*\x00\x08\x00\x00\x00\xff\xff" + bytes(8)))
+    return webp_file(vp8x(0x08, 40, 60) + bitstream + riff_chunk(b"EXIF", INVALID_EXIF))
 
 
 # BMP
