@@ -20,8 +20,8 @@ import pytest
 from PIL import Image
 
 from tests.images import poster_jpeg
-from tests.servers import PROJECT_ROOT, free_port
-from tests.test_run_local import make_run, wait_until_ready
+from tests.make_run import make_run
+from tests.servers import PROJECT_ROOT, free_port, wait_until_ready
 
 README = PROJECT_ROOT / "README.md"
 FENCED_SHELL = re.compile(r"^```sh(?P<markers>[^\n]*)\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
@@ -105,7 +105,8 @@ def test_a_readme_recipe_runs_as_written(recipe, stack, recipe_folder, tmp_path)
         script = script.replace(f"127.0.0.1:{readme_port}", f"127.0.0.1:{stack[name]}")
     result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=recipe_folder,
                             env=without_aws_configuration(tmp_path), capture_output=True, text=True, timeout=240)
-    assert result.returncode == 0, f"{script}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+    assert result.returncode == 0, (f"{script}\nstdout: {result.stdout}\nstderr: {result.stderr}\n(a recipe that "
+                                    f"needs an AWS account is marked ```sh needs-aws in the README)")
     answers = json_values(result.stdout)
     assert answers, f"no JSON answer from\n{script}\nstdout: {result.stdout}\nstderr: {result.stderr}"
     assert not [answer for answer in answers if isinstance(answer, dict) and "error" in answer], result.stdout
