@@ -130,14 +130,23 @@ class CpuDeadline:
 
 
 class DeadlineReader(io.BytesIO):
-    """The image bytes as Pillow reads them, checking the deadline at every read."""
+    """The image bytes as Pillow reads them, checking the deadline at every block a decoder reads and
+    every SMALL_READS_PER_CHECK small reads (header parsers and Python decoders read a few bytes at a
+    time; reading the thread's CPU clock costs a system call)."""
+
+    SMALL_READS_PER_CHECK = 32
+    SMALL_READ_BYTES = 1024
 
     def __init__(self, data: bytes, deadline: CpuDeadline):
         super().__init__(data)
         self.deadline = deadline
+        self.small_reads = 0
 
     def read(self, size: int | None = -1) -> bytes:
-        self.deadline.check()
+        self.small_reads += 1
+        if size is None or not 0 <= size < self.SMALL_READ_BYTES or self.small_reads >= self.SMALL_READS_PER_CHECK:
+            self.small_reads = 0
+            self.deadline.check()
         return super().read(size)
 
 
