@@ -107,17 +107,17 @@ def upright(image: Image.Image, orientation: int) -> Image.Image:
 
 def shrink_to_rgb(image: Image.Image, min_side: int, deadline: CpuDeadline) -> Image.Image:
     """Flatten to RGB and reduce by the largest whole factor that keeps min_side pixels on the longest
-    side, strip by strip, so that only one extra strip is ever held next to the decoded image."""
+    side, strip by strip: next to the decoded image only the result and one strip are ever held."""
     factor = max(1, max(image.size) // max(1, min_side))
-    if factor == 1:
-        return flatten_to_rgb(image)
+    if factor == 1 and image.mode == "RGB" and "transparency" not in image.info:
+        return image
     width, height = image.size
     rows = factor * max(1, STRIP_PIXELS // (width * factor))
     reduced = Image.new("RGB", (-(-width // factor), -(-height // factor)))
     for top in range(0, height, rows):
         deadline.check()
         strip = flatten_to_rgb(image.crop((0, top, width, min(height, top + rows))))
-        reduced.paste(strip.reduce(factor), (0, top // factor))
+        reduced.paste(strip.reduce(factor) if factor > 1 else strip, (0, top // factor))
     return reduced
 
 
