@@ -30,6 +30,19 @@ def poster_ready(page):
     expect(page.locator("#poster-form")).to_have_attribute("data-poster", "ready")
 
 
+def hold_the_worker(page):
+    """Keep the poster in preparation until the returned function is called: the script of the worker that
+    prepares it does not load before then. Call before the page loads."""
+    held, released = [], []
+    page.route("**/poster-worker.js*", lambda route: route.continue_() if released else held.append(route))
+
+    def release():
+        released.append(True)
+        for route in held:
+            route.continue_()
+    return release
+
+
 def ask_and_read_answer(page) -> dict:
     """Press the button; return the JSON the API answered."""
     with page.expect_response(lambda response: is_predict_post(response.request)) as response_info:

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser.endpoint_answers import BASE_RATE, HARD_TO_TELL_BAND, VERDICT_ANSWERS, endpoint_answer
 from tests.browser.pages import (LOOKS, ask_and_read_answer, ask_button, expect_no_accessibility_violations,
-                                 is_predict_post, poster_ready, wait_until_held)
+                                 hold_the_worker, is_predict_post, poster_ready, wait_until_held)
 from tests.fake_sagemaker import Behaviour
 from tests.images import encode, poster_art
 
@@ -210,17 +210,13 @@ def test_every_state_passes_axe_core_with_no_violations(browser, fake_site, fake
             page.screenshot(path=artifacts_dir / f"state-{state}-{look}.png", full_page=True)
             expect_no_accessibility_violations(page, state)
 
-        held_worker, worker_released = [], []
-        page.route("**/poster-worker.js*",
-                   lambda route: route.continue_() if worker_released else held_worker.append(route))
+        release_the_worker = hold_the_worker(page)
         page.goto(fake_site)
         check("empty")
         page.set_input_files("#poster-input", poster_file)
         expect(page.locator("#progress")).to_be_visible()
         check("preparing")  # held there: the worker that prepares the poster has not loaded yet
-        worker_released.append(True)
-        for route in held_worker:
-            route.continue_()
+        release_the_worker()
         poster_ready(page)
         check("poster-chosen")
         for verdict in HEADINGS:

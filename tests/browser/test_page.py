@@ -13,8 +13,8 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
 from tests.browser.endpoint_answers import VERDICT_ANSWERS
-from tests.browser.pages import (LOOKS, ask_and_read_answer, ask_button, drop_file, is_predict_post, poster_ready,
-                                 record_predict_requests, wait_until_held)
+from tests.browser.pages import (LOOKS, ask_and_read_answer, ask_button, drop_file, hold_the_worker, is_predict_post,
+                                 poster_ready, record_predict_requests, wait_until_held)
 from tests.fake_sagemaker import Behaviour
 from tests.images import encode, poster, poster_art
 
@@ -226,6 +226,7 @@ def test_a_huge_png_is_prepared_when_chosen_with_a_progress_state(page, site, fi
 
 def test_pressing_the_button_while_the_poster_is_prepared_sends_it_once_ready(page, site, files):
     sent = record_predict_requests(page)
+    release_the_worker = hold_the_worker(page)
     page.goto(site["live"])
     page.set_input_files("#poster-input", files["huge-poster.png"])
     expect(page.locator("#poster-form")).to_have_attribute("data-poster", "preparing")
@@ -233,21 +234,46 @@ def test_pressing_the_button_while_the_poster_is_prepared_sends_it_once_ready(pa
     ask_button(page).click()
 
     expect(ask_button(page)).to_have_attribute("aria-busy", "true")
+    assert sent == []
+    release_the_worker()
     expect(page.locator("#verdict")).to_be_visible()
     assert len(sent) == 1
 
 
-def test_choosing_another_poster_while_one_is_prepared_keeps_only_the_second(page, site, files):
+def test_cancel_while_the_poster_is_prepared_sends_nothing_once_it_is_ready(page, site, files):
+    sent = record_predict_requests(page)
+    release_the_worker = hold_the_worker(page)
     page.goto(site["live"])
     page.set_input_files("#poster-input", files["huge-poster.png"])
-    expect(page.locator("#poster-form")).to_have_attribute("data-poster", "preparing")
+    ask_button(page).click()
 
+    page.get_by_role("button", name="Cancel").click()
+
+    expect(page.get_by_role("status")).to_have_text(re.compile("^Cancelled"))
+    release_the_worker()
+    poster_ready(page)
+    expect(ask_button(page)).to_be_enabled()
+    page.wait_for_timeout(500)  # room for a request the page should not send
+    assert sent == []
+
+
+def test_choosing_another_poster_while_one_is_prepared_never_shows_the_first(page, site, files):
+    page.add_init_script("""document.addEventListener("DOMContentLoaded", () => {
+      window.previewsShown = [];
+      const preview = document.getElementById("poster-preview");
+      new MutationObserver(() => { if (preview.alt) window.previewsShown.push(preview.alt); })
+        .observe(preview, {attributes: true, attributeFilter: ["alt"]});
+    });""")
+    release_the_worker = hold_the_worker(page)
+    page.goto(site["live"])
     page.set_input_files("#poster-input", files["poster.jpg"])
+    page.set_input_files("#poster-input", files["huge-poster.png"])
+
+    release_the_worker()  # the small first poster would be ready long before the huge second one
 
     poster_ready(page)
-    expect(page.get_by_role("img", name=re.compile("poster.jpg"))).to_be_visible()
-    page.wait_for_timeout(1500)  # long enough for the first preparation to have finished, had it gone on
-    expect(page.get_by_role("img", name=re.compile("poster.jpg"))).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("huge-poster.png"))).to_be_visible()
+    assert [alt for alt in page.evaluate("window.previewsShown") if "poster.jpg" in alt] == []
 
 
 @pytest.mark.parametrize("name", ["metadata-heavy.jpg", "noise.png", "large-poster.jpg", "huge-poster.png"])
