@@ -208,12 +208,14 @@ def test_the_preview_shows_the_image_the_model_is_sent(page, site, files):
 
 
 def test_a_huge_png_is_prepared_when_chosen_with_a_progress_state(page, site, files):
+    release_the_worker = hold_the_worker(page)
     page.goto(site["live"])
     page.set_input_files("#poster-input", files["huge-poster.png"])
 
     expect(page.locator("#poster-form")).to_have_attribute("data-poster", "preparing")
     expect(page.locator("#progress")).to_be_visible()
     expect(page.locator("#progress")).to_contain_text("Preparing the poster")
+    release_the_worker()
     poster_ready(page)
     expect(page.locator("#progress")).to_be_hidden()
     with page.expect_request(is_predict_post) as request_info:
