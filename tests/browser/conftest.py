@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from scripts.static_config import render_config_js
+from scripts.static_site.site_files import collect_site_files
 from tests.fake_sagemaker import Behaviour, running_fake_sagemaker
 from tests.onnx_models import model_path_for_tests
 from tests.servers import PROJECT_ROOT, free_port, running_chalice_local, running_model_endpoint
@@ -148,6 +149,28 @@ def fake_site(fake_endpoint_session, tmp_path_factory):
     with running_chalice_local(fake_endpoint_session.url, API_ENV, log_path) as api:
         with serving_site({"fake-endpoint": render_config_js(api)}) as root:
             yield f"{root}/fake-endpoint/"
+
+
+@pytest.fixture(scope="session")
+def published_site(api_url, tmp_path_factory):
+    """static/ as `make deploy-site` publishes it for the real API: versioned asset URLs, the CSP's connect-src
+    narrowed to the API's origin, config.js rendered; served from a folder of those very bytes."""
+    directory = tmp_path_factory.mktemp("published")
+    for site_file in collect_site_files(STATIC_DIR, api_url):
+        (directory / site_file.key).parent.mkdir(parents=True, exist_ok=True)
+        (directory / site_file.key).write_bytes(site_file.body)
+    handler = type("Handler", (http.server.SimpleHTTPRequestHandler,),
+                   {"extensions_map": SITE_CONTENT_TYPES, "log_message": lambda *_: None})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()),
+                                             functools.partial(handler, directory=str(directory)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
 @pytest.fixture(scope="session")

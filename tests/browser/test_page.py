@@ -157,6 +157,23 @@ def test_asking_runs_without_script_errors_or_content_security_policy_violations
     assert problems == []
 
 
+def test_the_page_as_published_works_under_its_narrowed_content_security_policy(page, published_site, files):
+    problems = []
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.goto(published_site)
+    assert "connect-src 'self' http://127.0.0.1:" in page.content(), "not the published index.html"
+
+    page.set_input_files("#poster-input", files["huge-poster.png"])
+    poster_ready(page)
+    expect_answer_shown(page, ask_and_read_answer(page))
+    with page.expect_response(lambda response: is_predict_post(response.request)):
+        page.get_by_role("button", name="Moon Garden").click()
+    expect(page.get_by_role("img", name=re.compile("Moon Garden"))).to_be_visible()
+
+    assert problems == []
+
+
 def test_a_poster_dropped_on_the_page_is_previewed_then_answered(page, site, files):
     page.goto(site["live"])
     drop_file(page, "dropped.png", files["another-poster.png"].read_bytes(), "image/png")
