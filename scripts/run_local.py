@@ -24,10 +24,8 @@ STATIC_DIR = PROJECT_ROOT / "static"
 LOCAL_ENDPOINT_NAME = stage_variable(PROJECT_ROOT, "local", "SAGEMAKER_ENDPOINT_NAME")
 """The endpoint the local stage's API invokes (.chalice/config.json)."""
 STARTUP_TIMEOUT_S = 60
-PORT_VARIABLES = {"ENDPOINT_PORT": 8080, "API_PORT": 8000, "SITE_PORT": 8001}
-
-
 POLL_S = 0.2
+PORT_VARIABLES = {"ENDPOINT_PORT": 8080, "API_PORT": 8000, "SITE_PORT": 8001}
 
 
 class Stopped(Exception):
@@ -65,7 +63,7 @@ def port_taken_reason(host: str, ports: dict[str, int]) -> str | None:
             except OSError as error:
                 what = "is already in use" if error.errno == errno.EADDRINUSE else f"cannot be used ({error.strerror})"
                 return (f"Port {port} ({variable}) on {host} {what}: stop what holds it or choose another, "
-                        f"e.g. {variable}={port + 1000} make run.")
+                        f"e.g. {variable}={port + 1000 if port < 64000 else port - 1000} make run.")
     return None
 
 
