@@ -13,13 +13,15 @@ SCALE_OUT_COOLDOWN_SECONDS = 60
 SCALE_IN_COOLDOWN_SECONDS = 300
 TARGET_SHARE_OF_CAPACITY = 0.5
 INSTANCE_REQUESTS_PER_SECOND = {
-    "ml.t2.medium": 3.0,
-    "ml.c5.large": 10.0,
-    "ml.c5.xlarge": 20.0,
-    "ml.m5.large": 9.0,
-    "ml.m5.xlarge": 18.0,
+    "ml.t2.medium": 9.0,
+    "ml.c5.large": 27.0,
+    "ml.c5.xlarge": 54.0,
+    "ml.m5.large": 27.0,
+    "ml.m5.xlarge": 54.0,
 }
-"""Requests/s one instance serves: see the README's "How many instances" and bench/RESULTS.md for the derivation."""
+"""Requests/s one instance serves for long, from bench/endpoint_throughput.py (22.5 requests per CPU-second of
+one vCPU here) with its stated assumptions: vCPUs x 0.6 for ml.c5/ml.m5 (hyperthreads), x 0.2 for ml.t2.medium
+(its CPU-credit baseline)."""
 
 
 def resource_id(endpoint_name: str, variant_name: str) -> str:
