@@ -161,3 +161,12 @@ JPEG_SEGMENTS = st.lists(st.tuples(
 def test_any_segments_before_a_jpegs_frame(segments):
     extra = b"".join(jpeg_segment(marker, payload) for marker, payload in segments)
     assert_a_model_jpeg_or_a_4xx(SMALL_JPEG[:2] + extra + SMALL_JPEG[2:])
+
+
+@FUZZ_SETTINGS
+@given(signature=st.sampled_from([b"\xff\xd8", b"\xff\xd8\xff\xc2", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"GIF87a",
+                                  b"RIFF\x00\x00\x00\x00WEBPVP8X", b"RIFF\x00\x00\x00\x00WEBPVP8L", b"BM"]),
+       rest=st.binary(max_size=400))
+def test_any_bytes_behind_a_formats_signature(signature, rest):
+    """The structure readers meet truncated and nonsensical headers first."""
+    assert_a_model_jpeg_or_a_4xx(signature + rest)
