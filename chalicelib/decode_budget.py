@@ -16,7 +16,7 @@ from dataclasses import dataclass
 BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
 """Pillow's storage per pixel; every other mode (RGB included) takes four bytes."""
 ROW_BYTES = 16
-"""Pillow keeps a pointer and allocation slack per row: a one-pixel-wide image costs this per pixel."""
+"""Pillow keeps a pointer and allocation slack per row, which dominates a one-pixel-wide image."""
 WEBP_DECODER_BYTES_PER_PIXEL = 12
 """libwebp's animation decoder holds two RGBA canvases, and Pillow copies the frame out once more."""
 JPEG_COEFFICIENT_BYTES = 128
@@ -47,7 +47,7 @@ class DecodeBudget:
     memory_bytes: int = 256 * 1024 * 1024
     """Decoder and image together; with the runtime's own 70 to 100 MB it fits a 512 MB Lambda function."""
     cpu_seconds: float = 1.0
-    """Thread CPU time for decoding and shrinking; Lambda's 512 MB share of a vCPU makes it about 3 s there."""
+    """Thread CPU time for decoding and shrinking: about 3 s of wall time on a 512 MB function's share of a vCPU."""
 
 
 class ImageRefused(Exception):

@@ -24,7 +24,7 @@ def test_each_documented_format_decodes_to_an_upright_rgb_image(fmt):
                                   encode(poster(60, 90), "PCX"), encode(poster(60, 90), "PPM")],
                          ids=["ico", "tga", "pcx", "ppm"])
 def test_other_formats_pillow_reads_are_never_opened(data):
-    with pytest.raises(InvalidImageError, match=r"not an image in a supported format \(JPEG, PNG, WEBP, GIF, BMP, TIFF\)"):
+    with pytest.raises(InvalidImageError, match=r"supported format \(JPEG, PNG, WEBP, GIF, BMP, TIFF\)"):
         decode_image(data)
 
 
