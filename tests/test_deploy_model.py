@@ -16,6 +16,7 @@ import tarfile
 
 import boto3
 import pytest
+from moto.applicationautoscaling.models import applicationautoscaling_backends
 from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
@@ -87,7 +88,8 @@ def bucket(aws):
 @pytest.fixture
 def update_endpoint_calls(aws, monkeypatch):
     """UpdateEndpoint for moto, as SageMaker does it: repoint the endpoint, InService at once, but refuse a switch
-    between real-time and serverless (ValidationException). Records the calls."""
+    between real-time and serverless, and a change of instance type of a variant registered with Application
+    Auto Scaling (ValidationException both). Records the calls."""
     calls = []
 
     def update_endpoint(self):
@@ -95,11 +97,16 @@ def update_endpoint_calls(aws, monkeypatch):
         calls.append((name, config_name))
         backend = self.sagemaker_backend
         current = backend.describe_endpoint(name)["EndpointConfigName"]
-        modes = {endpoint.serving_mode(backend.describe_endpoint_config(config)["ProductionVariants"][0])
-                 for config in (current, config_name)}
-        if len(modes) > 1:
+        old, new = (backend.describe_endpoint_config(config)["ProductionVariants"][0]
+                    for config in (current, config_name))
+        if endpoint.serving_mode(old) != endpoint.serving_mode(new):
             raise ValidationError(
                 message="Update of an endpoint between instance-based and serverless is not supported.")
+        scaled = applicationautoscaling_backends[MOTO_ACCOUNT][aws].describe_scalable_targets(
+            "sagemaker", [scaling.resource_id(name, old["VariantName"])], None)
+        if scaled and old.get("InstanceType") != new.get("InstanceType"):
+            raise ValidationError(message="The variant is registered with Application Auto Scaling: deregister it "
+                                          "before changing its instance type.")
         updated = backend.create_endpoint(endpoint_name=name, endpoint_config_name=config_name, tags=[])
         return json.dumps({"EndpointArn": updated.arn})
 
@@ -485,6 +492,18 @@ def test_scaling_limits_and_target_follow_the_flags(run):
     assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 6)
     assert deployed_variant(stage_endpoint_name(STAGE))["InitialInstanceCount"] == 2
     assert scaling_policies()[0]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 240
+
+
+def test_a_scaled_endpoint_changes_instance_type_and_scales_again(run, update_endpoint_calls):
+    run("--create-role")
+    status, _, err = run("--instance-type", "ml.c5.large")
+    [target] = scalable_targets()
+    assert status == 0, err
+    assert deployed_variant(stage_endpoint_name(STAGE))["InstanceType"] == "ml.c5.large"
+    assert len(update_endpoint_calls) == 1
+    assert target["ResourceId"] == f"endpoint/{stage_endpoint_name(STAGE)}/variant/AllTraffic"
+    assert scaling_policies()[0]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == (
+        scaling.default_target("ml.c5.large"))
 
 
 def test_equal_min_and_max_instances_remove_the_scaling(run):
