@@ -1,7 +1,8 @@
 """Decode untrusted image bytes within a DecodeBudget and shrink them to an upright RGB image.
 
-The decoded image is the only full-size one ever held: it is flattened to RGB and reduced strip by
-strip, and turned upright once small. EXIF that cannot be read counts as upright, as browsers show it.
+The decoded image is flattened to RGB and reduced strip by strip, and turned upright once small: next
+to it at most one full-size image (its RGB flattening, when it is not reduced) is ever held. EXIF that
+cannot be read counts as upright, as browsers show it.
 The API's normaliser and the model endpoint's preprocessing both decode through here.
 """
 import contextlib
@@ -16,6 +17,8 @@ from chalicelib.decode_budget import (CpuDeadline, DeadlineReader, DecodeBudget,
 READ_BLOCK_BYTES = 4096
 """Pillow feeds decoders this much at a time, so the CPU deadline is checked often."""
 STRIP_PIXELS = 1 << 20
+JPEG_FORMATS = ("JPEG", "MPO")
+"""Pillow opens a JPEG with a multi-picture index (a phone's) as MPO, a JPEG all the same."""
 REDUCING_GAP = 3
 """Reduce by whole factors only while the result keeps this many times the target size (as Pillow's thumbnail)."""
 ORIENTATION_TRANSPOSES = {
@@ -84,7 +87,7 @@ def load(opened: OpenedImage, draft_side: int | None = None) -> Image.Image:
     """Decode the first frame, a JPEG at the smallest DCT scale that keeps draft_side pixels a side,
     after checking that its memory fits the budget."""
     image = opened.image
-    if draft_side and image.format == "JPEG":
+    if draft_side and image.format in JPEG_FORMATS:
         image.draft("RGB", (draft_side, draft_side))
     check_memory(image.mode, image.size, opened.structure, opened.budget)
     image.load()
