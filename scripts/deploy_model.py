@@ -21,7 +21,7 @@ from scripts.aws_failures import run_reporting_failures
 from scripts.log_retention import DEFAULT_RETENTION_DAYS, RETENTION_DAYS
 from scripts.model_deploy.deployment import deploy, packaged_model
 from scripts.model_deploy.errors import DeployError, say
-from scripts.model_deploy.images import CUSTOM_IMAGE_GLIBC, DEFAULT_IMAGE, ServingImage, known_image
+from scripts.model_deploy.images import ServingImage, wheel_target
 
 DEFAULT_INSTANCE_TYPE = "ml.t2.medium"
 SERVERLESS_MEMORY_SIZES = (1024, 2048, 3072, 4096, 5120, 6144)
@@ -81,11 +81,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def package_only(args: argparse.Namespace) -> None:
     """model.tar.gz for the image the flags name (the default image without --image-uri)."""
-    known = known_image(args.image_uri) if args.image_uri else DEFAULT_IMAGE
-    if args.image_python is None and known is None:
-        raise DeployError(f"the Python of image {args.image_uri} is not known: pass --image-python X.Y.")
-    python = args.image_python or known.python
-    glibc = known.glibc if known is not None and known.python == python else CUSTOM_IMAGE_GLIBC
+    python, glibc = wheel_target(args.image_uri, args.image_python)
     archive = packaged_model(args.model, ServingImage(args.image_uri or "", python, glibc))
     args.package_only.write_bytes(archive.data)
     say(f"wrote {args.package_only} (sha256 of its tar stream {archive.digest})")

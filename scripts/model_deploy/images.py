@@ -106,20 +106,27 @@ def known_image(uri: str) -> InferenceImage | None:
     return next((image for image in KNOWN_IMAGES if repository_and_tag == f"{image.repository}:{image.tag}"), None)
 
 
-def serving_image(region: str, partition: str, image_uri: str | None, image_python: str | None,
-                  today: datetime.date | None = None) -> ServingImage:
-    """The image to serve with, from the flags: the default image, a known one, or one described by --image-python."""
+def wheel_target(uri: str | None, image_python: str | None) -> tuple[str, tuple[int, int]]:
+    """(Python, glibc) the wheels are built for: those of a known image (uri None: the default image), or
+    --image-python's for another one."""
     if image_python is not None and not PYTHON_VERSION.fullmatch(image_python):
         raise DeployError(f"--image-python {image_python} is not a Python version like 3.12.")
-    uri = image_uri or container_image(region, partition)
-    known = known_image(uri)
+    known = DEFAULT_IMAGE if uri is None else known_image(uri)
     if image_python is None and known is None:
         raise DeployError(f"the Python of image {uri} is not known: pass --image-python X.Y (the version its "
                           f"`python3 --version` prints), so that model.tar.gz carries wheels that install there.")
+    if image_python is None or (known is not None and known.python == image_python):
+        return known.python, known.glibc
+    return image_python, CUSTOM_IMAGE_GLIBC
+
+
+def serving_image(region: str, partition: str, image_uri: str | None, image_python: str | None,
+                  today: datetime.date | None = None) -> ServingImage:
+    """The image to serve with, from the flags: the default image, a known one, or one described by --image-python."""
+    python, glibc = wheel_target(image_uri, image_python)
+    uri = image_uri or container_image(region, partition)
+    known = known_image(uri)
     if known is not None and known.end_of_patch and (today or datetime.date.today()) > known.end_of_patch:
         say(f"warning: image {known.repository}:{known.tag} is past its end of patch ({known.end_of_patch}); "
             f"pass --image-uri and --image-python to serve with a newer image of yours")
-    if image_python is not None:
-        glibc = known.glibc if known is not None and known.python == image_python else CUSTOM_IMAGE_GLIBC
-        return ServingImage(uri, image_python, glibc)
-    return ServingImage(uri, known.python, known.glibc)
+    return ServingImage(uri, python, glibc)
