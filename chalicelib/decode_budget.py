@@ -26,19 +26,24 @@ MAX_JPEG_SCANS = 256
 MAX_JPEG_BLOCK_VISITS = 60_000_000
 """Scans x blocks per scan: about 6 ns each in libjpeg-turbo, so at most about 0.4 CPU-s on this budget."""
 MAX_JPEG_HEADER_SEGMENTS = 1_000
+"""Pillow reads the segments before the first scan in Python; libjpeg reads the rest."""
+MAX_JPEG_SEGMENTS = 10_000
 MAX_JPEG_FILL_BYTES = 4_096
 MAX_JPEG_METADATA_BYTES = 2 * 1024 * 1024
 MAX_PNG_CHUNKS = 20_000
 MAX_PNG_METADATA_CHUNKS = 64
 PNG_METADATA_CHUNKS = frozenset({b"tEXt", b"zTXt", b"iTXt", b"iCCP", b"eXIf"})
 MAX_GIF_METADATA_BYTES = 256 * 1024
+MAX_GIF_BLOCKS = 4_096
 MAX_RLE_PIXELS_PER_BYTE = 32
 
 SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 PROGRESSIVE_SOF_MARKERS = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
 STANDALONE_MARKERS = frozenset({0x01, 0xD8, *range(0xD0, 0xD8)})
-NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
-"""Where an entropy-coded scan ends: 0xFF followed by anything but stuffing, a restart or fill."""
+NOT_A_MARKER = re.compile(rb"(?:[^\xff]++|\xff++[\x00\xd0-\xd7])*+")
+"""Entropy-coded data up to the next marker: bytes other than 0xFF, and 0xFF bytes followed by stuffing
+(0x00) or a restart marker. Possessive, so it takes linear time whatever the bytes."""
+FILL = re.compile(rb"\xff++")
 
 
 @dataclass(frozen=True)
@@ -159,38 +164,31 @@ def too_costly(what: str) -> ImageTooCostly:
 
 def jpeg_structure(data: bytes, budget: DecodeBudget) -> Structure:
     """Walk the markers, skipping each scan's entropy-coded data, counting scans and the blocks they walk."""
-    position, scans, block_visits, header_segments, fill, metadata = 2, 0, 0, 0, 0, 0
+    position, segments, scans, block_visits, fill, metadata = 2, 0, 0, 0, 0, 0
     width = height = decoder_bytes = 0
     blocks, progressive = {}, False
-    while position + 4 <= len(data):
-        if data[position] != 0xFF:
-            found = NEXT_MARKER.search(data, position)
-            if not found:
-                break
-            position = found.start()
-            continue
+    while (start := NOT_A_MARKER.match(data, position).end()) < len(data) - 1:
+        position = FILL.match(data, start).end() - 1
+        fill += position - start
+        if fill > MAX_JPEG_FILL_BYTES:
+            raise too_costly(f"more than {MAX_JPEG_FILL_BYTES:,} fill bytes between its segments")
+        if position + 1 >= len(data):
+            break
         marker = data[position + 1]
-        if marker == 0xFF:
-            fill += scans == 0
-            if fill > MAX_JPEG_FILL_BYTES:
-                raise too_costly(f"more than {MAX_JPEG_FILL_BYTES:,} fill bytes between its header segments")
-            position += 1
-            continue
+        if marker == 0xD9:
+            break
         if marker in STANDALONE_MARKERS:
             position += 2
             continue
-        if marker == 0xD9:
-            break
+        segments += 1
+        if segments > (MAX_JPEG_HEADER_SEGMENTS if scans == 0 else MAX_JPEG_SEGMENTS):
+            raise too_costly(f"more than {segments - 1:,} segments")
         length = int.from_bytes(data[position + 2:position + 4], "big")
         segment = data[position + 4:position + 2 + length]
-        if scans == 0:
-            header_segments += 1
-            if header_segments > MAX_JPEG_HEADER_SEGMENTS:
-                raise too_costly(f"more than {MAX_JPEG_HEADER_SEGMENTS:,} header segments")
-            if 0xE0 <= marker <= 0xEF or marker == 0xFE:
-                metadata += length
-                if metadata > MAX_JPEG_METADATA_BYTES:
-                    raise too_costly(f"more than {MAX_JPEG_METADATA_BYTES // 2**20} MB of metadata segments")
+        if scans == 0 and (0xE0 <= marker <= 0xEF or marker == 0xFE):
+            metadata += length
+            if metadata > MAX_JPEG_METADATA_BYTES:
+                raise too_costly(f"more than {MAX_JPEG_METADATA_BYTES // 2**20} MB of metadata segments")
         if marker in SOF_MARKERS and not blocks:
             height, width = struct.unpack(">HH", segment[1:5])
             check_pixels(width, height, budget)
@@ -204,8 +202,6 @@ def jpeg_structure(data: bytes, budget: DecodeBudget) -> Structure:
             block_visits += sum(blocks.get(component, 0) for component in segment[1:1 + 2 * segment[0]:2])
             if block_visits > MAX_JPEG_BLOCK_VISITS:
                 raise too_costly(f"its {scans} scans walk more than {MAX_JPEG_BLOCK_VISITS:,} blocks")
-            found = NEXT_MARKER.search(data, position)
-            position = found.start() if found else len(data)
     if progressive or scans > 1:
         decoder_bytes = sum(blocks.values()) * JPEG_COEFFICIENT_BYTES
     return Structure("JPEG", width, height, decoder_bytes)
@@ -247,20 +243,23 @@ def png_structure(data: bytes, budget: DecodeBudget) -> Structure:
 
 
 def gif_structure(data: bytes, budget: DecodeBudget) -> Structure:
-    """The logical screen, grown to the first frame's extent as Pillow grows it; metadata before that frame."""
+    """The logical screen, grown to the first frame's extent as Pillow grows it; the extensions before
+    that frame, which Pillow reads a sub-block at a time in Python, joining comments as it goes."""
     width, height, flags = struct.unpack("<HHB", data[6:11])
     check_pixels(width, height, budget)
     position = 13 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
-    metadata = 0
+    metadata = blocks = 0
     while position < len(data):
         block = data[position]
         if block == 0x21:
             label, position = data[position + 1], position + 2
-            size, position = skip_sub_blocks(data, position)
-            if label != 0xF9:
-                metadata += size
-                if metadata > MAX_GIF_METADATA_BYTES:
-                    raise too_costly(f"more than {MAX_GIF_METADATA_BYTES // 1024} KB of comments or extensions")
+            size, count, position = skip_sub_blocks(data, position)
+            blocks += 1 + count
+            metadata += size if label != 0xF9 else 0
+            if metadata > MAX_GIF_METADATA_BYTES:
+                raise too_costly(f"more than {MAX_GIF_METADATA_BYTES // 1024} KB of comments or extensions")
+            if blocks > MAX_GIF_BLOCKS:
+                raise too_costly(f"more than {MAX_GIF_BLOCKS:,} extension blocks before its first frame")
         elif block == 0x2C:
             left, top, frame_width, frame_height = struct.unpack("<HHHH", data[position + 1:position + 9])
             width, height = max(width, left + frame_width), max(height, top + frame_height)
@@ -270,15 +269,15 @@ def gif_structure(data: bytes, budget: DecodeBudget) -> Structure:
     return Structure("GIF", width, height)
 
 
-def skip_sub_blocks(data: bytes, position: int) -> tuple[int, int]:
-    """(bytes of data, position after the terminator) of a chain of GIF sub-blocks."""
-    size = 0
-    while position < len(data) and data[position]:
+def skip_sub_blocks(data: bytes, position: int) -> tuple[int, int, int]:
+    """(bytes of data, sub-blocks, position after the terminator) of a chain of GIF sub-blocks,
+    stopping early past the limits."""
+    size = count = 0
+    while position < len(data) and data[position] and size <= MAX_GIF_METADATA_BYTES and count <= MAX_GIF_BLOCKS:
         size += data[position]
+        count += 1
         position += 1 + data[position]
-        if size > MAX_GIF_METADATA_BYTES:
-            break
-    return size, position + 1
+    return size, count, position + 1
 
 
 # WebP

@@ -164,6 +164,11 @@ def gif_with_long_comment(length: int = 100_000) -> bytes:
     return gif_huge_comment(length)
 
 
+def gif_many_extension_blocks(count: int = 1_900_000) -> bytes:
+    """Millions of empty graphic control extensions before the frame, each a turn of the reader's loop."""
+    return gif_file((40, 60), (40, 60), b"\x21\xf9\x00" * count)
+
+
 def gif_large_canvas(width: int = 6_300, height: int = 6_300) -> bytes:
     """A tiny frame on a logical screen of nearly 40 million pixels."""
     return gif_file((width, height), (4, 4))
@@ -263,6 +268,28 @@ def large_jpeg(width: int = 6_000, height: int = 6_600, progressive: bool = Fals
     return encode(Image.new("RGB", (width, height), (90, 40, 30)), "JPEG", quality=85, progressive=progressive)
 
 
+def after_first_scan(data: bytes) -> int:
+    """Where the segment after a JPEG's first scan begins."""
+    position = data.index(b"\xff\xda") + 2
+    while not (data[position] == 0xFF and data[position + 1] not in (0x00, *range(0xD0, 0xD8))):
+        position += 1
+    return position
+
+
+def jpeg_with_fill_after_first_scan(fill: int = 5_900_000) -> bytes:
+    """Megabytes of 0xFF fill bytes before a marker, after the first scan of a progressive JPEG."""
+    data = encode(poster(300, 450, seed=14), "JPEG", quality=85, progressive=True)
+    position = after_first_scan(data)
+    return data[:position] + b"\xff" * fill + data[position:]
+
+
+def jpeg_with_segments_after_first_scan(count: int = 1_400_000) -> bytes:
+    """A million empty comment segments between two scans: libjpeg skips them, a Python reader would not."""
+    data = encode(poster(300, 450, seed=15), "JPEG", quality=85, progressive=True)
+    position = after_first_scan(data)
+    return data[:position] + jpeg_segment(0xFE, b"") * count + data[position:]
+
+
 # Formats the API refuses but Pillow opens
 
 
@@ -299,6 +326,9 @@ CASES = [
     HostileCase("png-thousands-of-icc-profiles", png_many_icc_profiles, "image/png", 413),
     HostileCase("png-hundreds-of-thousands-of-chunks", png_many_small_chunks, "image/png", 413),
     HostileCase("jpeg-megabytes-of-comments", jpeg_with_comments, "image/jpeg", 413),
+    HostileCase("jpeg-megabytes-of-fill-bytes", jpeg_with_fill_after_first_scan, "image/jpeg", 413),
+    HostileCase("jpeg-a-million-segments-between-scans", jpeg_with_segments_after_first_scan, "image/jpeg", 413),
+    HostileCase("gif-millions-of-extension-blocks", gif_many_extension_blocks, "image/gif", 413),
     HostileCase("png-sixty-inflating-text-chunks", png_many_text_chunks, "image/png", 200),
     HostileCase("png-invalid-exif", png_with_invalid_exif, "image/png", 200),
     HostileCase("png-raw-exif-profile-not-hex", png_with_raw_exif_profile_not_hex, "image/png", 200),
