@@ -43,7 +43,7 @@ def api_errors():
     except ImageRefused as error:
         raise PayloadTooLargeError(error.message) from None
     except UndecodableImage as error:
-        raise BadRequestError(error.message, detail=repr(error.__cause__ or "")) from None
+        raise BadRequestError(error.message, detail=repr(error.__cause__) if error.__cause__ else "") from None
 
 
 def is_model_ready_jpeg(image: Image.Image, max_side: int) -> bool:
