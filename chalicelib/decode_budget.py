@@ -36,6 +36,9 @@ PNG_METADATA_CHUNKS = frozenset({b"tEXt", b"zTXt", b"iTXt", b"iCCP", b"eXIf"})
 MAX_GIF_METADATA_BYTES = 256 * 1024
 MAX_GIF_BLOCKS = 4_096
 MAX_RLE_PIXELS_PER_BYTE = 32
+MAX_TIFF_TAGS = 1_000
+MAX_TIFF_STRIPS = 20_000
+"""Pillow makes a Python tile of every strip or tile of a TIFF when it opens it."""
 
 SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 PROGRESSIVE_SOF_MARKERS = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
@@ -323,6 +326,42 @@ def bmp_structure(data: bytes, budget: DecodeBudget) -> Structure:
     return Structure("BMP", width, height, decoder_bytes)
 
 
+# TIFF (the model endpoint's sixth format)
+
+
+def tiff_structure(data: bytes, budget: DecodeBudget) -> Structure:
+    """The first directory, which Pillow reads when it opens the file: its size, and how many strips."""
+    order = "<" if data[:2] == b"II" else ">"
+    big = data[2:4] in (b"+\x00", b"\x00+")
+    offset_format, count_format, field_bytes = ("Q", "Q", 8) if big else ("I", "H", 4)
+    offset = struct.unpack_from(order + offset_format, data, 8 if big else 4)[0]
+    (tags,) = struct.unpack_from(order + count_format, data, offset)
+    if tags > MAX_TIFF_TAGS:
+        raise too_costly(f"more than {MAX_TIFF_TAGS:,} tags in its first directory")
+    position, fields = offset + struct.calcsize(count_format), {}
+    for _ in range(tags):
+        tag, kind = struct.unpack_from(order + "HH", data, position)
+        count = struct.unpack_from(order + count_format.replace("H", "I"), data, position + 4)[0]
+        value_position = position + 4 + (8 if big else 4)
+        fields[tag] = (kind, count, data[value_position:value_position + field_bytes])
+        position = value_position + field_bytes
+    width, height = tiff_number(fields.get(256), order), tiff_number(fields.get(257), order)
+    check_pixels(width, height, budget)
+    strips = max(fields.get(273, (0, 0, b""))[1], fields.get(324, (0, 0, b""))[1])
+    if strips > MAX_TIFF_STRIPS:
+        raise too_costly(f"more than {MAX_TIFF_STRIPS:,} strips or tiles")
+    return Structure("TIFF", width, height)
+
+
+def tiff_number(field: tuple[int, int, bytes] | None, order: str) -> int:
+    """A SHORT, LONG or LONG8 value stored in the directory entry itself (left-justified)."""
+    if field is None:
+        return 0
+    kind, _, value = field
+    value_format = {3: "H", 4: "I", 16: "Q"}.get(kind)
+    return struct.unpack_from(order + value_format, value)[0] if value_format else 0
+
+
 READERS = (
     (b"\xff\xd8", jpeg_structure),
     (b"\x89PNG\r\n\x1a\n", png_structure),
@@ -330,4 +369,8 @@ READERS = (
     (b"GIF89a", gif_structure),
     (b"RIFF", webp_structure),
     (b"BM", bmp_structure),
+    (b"II*\x00", tiff_structure),
+    (b"MM\x00*", tiff_structure),
+    (b"II+\x00", tiff_structure),
+    (b"MM\x00+", tiff_structure),
 )

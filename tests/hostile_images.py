@@ -290,6 +290,23 @@ def jpeg_with_segments_after_first_scan(count: int = 1_400_000) -> bytes:
     return data[:position] + jpeg_segment(0xFE, b"") * count + data[position:]
 
 
+# TIFF (the model endpoint only)
+
+
+def tiff_with_strips(width: int = 13, height: int = 700_000) -> bytes:
+    """An uncompressed grayscale TIFF of one row per strip: hundreds of thousands of strips in a few MB."""
+    entries = [(256, 4, 1, width), (257, 4, 1, height), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1),
+               (273, 4, height, 0), (278, 4, 1, 1), (279, 4, height, 0)]
+    offsets_at = 8 + 2 + 12 * len(entries) + 4
+    counts_at = offsets_at + 4 * height
+    pixels_at = counts_at + 4 * height
+    pointers = {273: offsets_at, 279: counts_at}
+    directory = struct.pack("<H", len(entries)) + b"".join(
+        struct.pack("<HHII", tag, kind, count, pointers.get(tag, value)) for tag, kind, count, value in entries)
+    return (b"II*\x00" + struct.pack("<I", 8) + directory + bytes(4) + struct.pack("<I", pixels_at) * height
+            + struct.pack("<I", width) * height + bytes(width))
+
+
 # Formats the API refuses but Pillow opens
 
 

@@ -22,7 +22,9 @@ REFUSED_BEFORE_DECODING = [case for case in CASES if case.status == 413 and "cpu
 @pytest.mark.parametrize("fmt, options", [
     ("JPEG", {}), ("JPEG", {"progressive": True}), ("PNG", {}), ("GIF", {}), ("BMP", {}),
     ("WEBP", {}), ("WEBP", {"lossless": True}), ("WEBP", {"exif": b"Exif\x00\x00MM\x00*"}),
-], ids=["jpeg", "progressive-jpeg", "png", "gif", "bmp", "webp-lossy", "webp-lossless", "webp-extended"])
+    ("TIFF", {}), ("TIFF", {"compression": "tiff_lzw"}), ("TIFF", {"big_tiff": True}),
+], ids=["jpeg", "progressive-jpeg", "png", "gif", "bmp", "webp-lossy", "webp-lossless", "webp-extended",
+        "tiff", "tiff-lzw", "big-tiff"])
 def test_the_structure_gives_the_size_pillow_reads(fmt, options):
     data = encode(poster(123, 77, seed=3), fmt, **options)
     structure = inspect(data, BUDGET)

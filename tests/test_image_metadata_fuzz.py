@@ -165,7 +165,8 @@ def test_any_segments_before_a_jpegs_frame(segments):
 
 @FUZZ_SETTINGS
 @given(signature=st.sampled_from([b"\xff\xd8", b"\xff\xd8\xff\xc2", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"GIF87a",
-                                  b"RIFF\x00\x00\x00\x00WEBPVP8X", b"RIFF\x00\x00\x00\x00WEBPVP8L", b"BM"]),
+                                  b"RIFF\x00\x00\x00\x00WEBPVP8X", b"RIFF\x00\x00\x00\x00WEBPVP8L", b"BM",
+                                  b"II*\x00", b"MM\x00*", b"II+\x00\x08\x00\x00\x00"]),
        rest=st.binary(max_size=400))
 def test_any_bytes_behind_a_formats_signature(signature, rest):
     """The structure readers meet truncated and nonsensical headers first."""

@@ -3,7 +3,7 @@ import pytest
 from PIL import Image
 
 from poster_model.preprocess import FORMATS, InvalidImageError, decode_image, image_bytes_to_input
-from tests.hostile_images import CASES, ico_with_large_image
+from tests.hostile_images import CASES, ico_with_large_image, tiff_with_strips
 from tests.images import encode, poster
 
 REFUSED = [case for case in CASES if case.status == 413]
@@ -32,6 +32,11 @@ def test_a_tiff_over_the_pixel_limit_is_refused_from_its_header():
     data = encode(Image.new("1", (7_000, 7_000)), "TIFF", compression="packbits")
     with pytest.raises(InvalidImageError, match="7000x7000 pixels; at most 40,000,000 pixels are accepted"):
         decode_image(data)
+
+
+def test_a_tiff_of_hundreds_of_thousands_of_strips_is_refused_before_pillow_lists_them():
+    with pytest.raises(InvalidImageError, match="more than 20,000 strips or tiles"):
+        decode_image(tiff_with_strips())
 
 
 @pytest.mark.parametrize("case", REFUSED, ids=[case.id for case in REFUSED])
