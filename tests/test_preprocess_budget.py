@@ -1,5 +1,7 @@
 """The model endpoint's preprocessing opens only its documented formats, within the API's decode budget."""
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from poster_model.preprocess import FORMATS, InvalidImageError, decode_image, image_bytes_to_input
@@ -62,3 +64,15 @@ def test_an_exif_rotated_image_is_turned_upright():
     exif[0x0112] = 6
     data = encode(poster(90, 60), "JPEG", exif=exif.tobytes())
     assert decode_image(data).size == (60, 90)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(signature=st.sampled_from([b"\xff\xd8", b"\x89PNG\r\n\x1a\n", b"GIF89a", b"RIFF\x00\x00\x00\x00WEBPVP8X",
+                                  b"BM", b"II*\x00", b"MM\x00*", b"II+\x00\x08\x00\x00\x00", b"\x00\x00\x01\x00"]),
+       rest=st.binary(max_size=400))
+def test_any_bytes_behind_a_signature_decode_or_raise_invalid_image_error(signature, rest):
+    try:
+        image = decode_image(signature + rest, draft_side=390)
+    except InvalidImageError:
+        return
+    assert image.mode == "RGB"
