@@ -17,7 +17,7 @@ from moto.sagemaker.models import sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 
 from scripts import batch_transform, classify, deploy_model
-from scripts.model_deploy import deployment
+from scripts.model_deploy import batch, deployment
 from scripts.model_deploy.archive import build_model_archive
 from scripts.model_deploy.wheelhouse import Wheelhouse
 from tests.images import encode, poster, poster_jpeg
@@ -206,3 +206,10 @@ def test_a_catalogue_without_images_is_refused(deployed_stage, capsys):
 def test_an_answers_location_that_is_not_an_s3_url_is_refused(deployed_stage, capsys):
     status, _, err = run_batch(capsys, answers_url="/tmp/answers")
     assert status == 1 and "not an S3 folder URL" in err
+
+
+@pytest.mark.parametrize("written", ["run-1/noir/vertigo.webp.out", "run-1/posters/noir/vertigo.webp.out"],
+                         ids=["relative to the manifest prefix", "under the input folder's name, as AWS's docs show"])
+def test_an_answer_is_found_in_either_layout_of_the_output_path(written):
+    answers = batch.S3Location.parse(f"s3://{ANSWERS_BUCKET}/run-1/")
+    assert batch.answer_key_of("noir/vertigo.webp", answers, {written, "run-1/heat.jpg.out"}) == written

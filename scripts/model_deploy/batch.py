@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import PurePosixPath
 
-from botocore.exceptions import ClientError
-
 from scripts.classify import IMAGE_CONTENT_TYPES, answer_summary
-from scripts.model_deploy.errors import DeployError, error_code, say
+from scripts.model_deploy.errors import DeployError, say
 from scripts.model_deploy.endpoint import describe_endpoint
 
 CONTENT_TYPE = "application/x-image"
@@ -91,11 +89,27 @@ def transform_job_spec(name: str, model_name: str, manifest_url: str, answers: S
     }
 
 
-def answers_written(s3, answers: S3Location) -> int:
-    count = 0
+def answer_keys(s3, answers: S3Location) -> list[str]:
+    """Keys of every answer the job has written so far."""
+    keys = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=answers.bucket, Prefix=answers.prefix):
-        count += sum(item["Key"].endswith(OUTPUT_SUFFIX) for item in page.get("Contents", []))
-    return count
+        keys += [item["Key"] for item in page.get("Contents", []) if item["Key"].endswith(OUTPUT_SUFFIX)]
+    return keys
+
+
+def answers_written(s3, answers: S3Location) -> int:
+    return len(answer_keys(s3, answers))
+
+
+def answer_key_of(key: str, answers: S3Location, written: set[str]) -> str | None:
+    """Where the job wrote an image's answer: under the output path at the image's path relative to the manifest's
+    prefix, + .out. AWS's documentation also shows the input prefix's last folder in between, so a single written
+    key ending in /<relative path>.out is taken too."""
+    expected = f"{answers.prefix}{key}{OUTPUT_SUFFIX}"
+    if expected in written:
+        return expected
+    candidates = [item for item in written if item.endswith(f"/{key}{OUTPUT_SUFFIX}")]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def wait_for_job(sagemaker, s3, name: str, answers: S3Location, total: int) -> dict:
@@ -119,16 +133,15 @@ def wait_for_job(sagemaker, s3, name: str, answers: S3Location, total: int) -> d
 
 def answer_lines(s3, catalogue: S3Location, keys: list[str], answers: S3Location, failure: str | None):
     """One classify.py line per image: its answer turned into the local run's fields, or an error."""
+    written = set(answer_keys(s3, answers))
     for key in keys:
         path = catalogue.url(key)
-        try:
-            body = s3.get_object(Bucket=answers.bucket, Key=f"{answers.prefix}{key}{OUTPUT_SUFFIX}")["Body"].read()
-        except ClientError as error:
-            if error_code(error) not in ("NoSuchKey", "404"):
-                raise
+        answer_key = answer_key_of(key, answers, written)
+        if answer_key is None:
             reason = f"the batch transform wrote no answer ({failure or 'see ' + TRANSFORM_LOG_GROUP})"
             yield {"path": path, "error": reason}
             continue
+        body = s3.get_object(Bucket=answers.bucket, Key=answer_key)["Body"].read()
         try:
             yield {"path": path, **answer_summary(json.loads(body))}
         except (ValueError, KeyError, TypeError, IndexError) as error:
