@@ -421,22 +421,32 @@ function isEvidence(grid) {
     && grid.values.every((row) => Array.isArray(row) && row.length === grid.columns && row.every(Number.isFinite));
 }
 
-/** Where the pushes of one sign sit, in words: "the upper left", "the middle", ... */
-function whereInWords(grid, sign) {
+/** The third (of rows, or of columns) holding most of the pushes of one sign, if one holds at least half. */
+function dominantThird(grid, sign, byRow) {
+  const shares = [0, 0, 0];
   let total = 0;
-  let x = 0;
-  let y = 0;
   grid.values.forEach((row, r) => row.forEach((value, c) => {
     const push = Math.max(0, sign * value);
+    shares[Math.floor(((byRow ? r : c) * 3) / (byRow ? grid.rows : grid.columns))] += push;
     total += push;
-    x += push * (c + 0.5) / grid.columns;
-    y += push * (r + 0.5) / grid.rows;
   }));
-  if (total === 0) return null;
-  const vertical = ["upper", "middle", "lower"][Math.min(2, Math.floor((y / total) * 3))];
-  const horizontal = ["left", "", "right"][Math.min(2, Math.floor((x / total) * 3))];
-  if (vertical === "middle") return horizontal ? `the middle ${horizontal}` : "the middle";
-  return `the ${vertical} ${horizontal || "part"}`;
+  const largest = shares.indexOf(Math.max(...shares));
+  return total > 0 && shares[largest] >= total / 2 ? largest : null;
+}
+
+/** Where the pushes of one sign sit, in words: "in the top third", "in the bottom left", "spread across". */
+function whereInWords(grid, sign) {
+  if (!grid.values.flat().some((value) => sign * value > 0)) return null;
+  const row = dominantThird(grid, sign, true);
+  const column = dominantThird(grid, sign, false);
+  if (row !== null && column !== null) {
+    const place = row === 1 && column === 1 ? "centre"
+      : `${["top", "middle", "bottom"][row]} ${["left", "centre", "right"][column]}`;
+    return `mostly in the ${place}`;
+  }
+  if (row !== null) return `mostly in the ${["top", "middle", "bottom"][row]} third`;
+  if (column !== null) return `mostly in the ${["left", "central", "right"][column]} third`;
+  return "spread across the poster";
 }
 
 function drawEvidence(grid) {
@@ -462,9 +472,8 @@ function showEvidence(grid) {
   const towards = whereInWords(grid, 1);
   const away = whereInWords(grid, -1);
   evidenceDescription.textContent = [
-    towards ? `What pushed towards thriller/crime is mostly in ${towards} of the poster.`
-      : "Nothing in the poster pushed towards thriller/crime.",
-    away ? `What pushed away from it is mostly in ${away}.` : "",
+    towards ? `What pushed towards thriller/crime is ${towards}.` : "Nothing in the poster pushed towards thriller/crime.",
+    away ? `What pushed away from it is ${away}.` : "",
   ].join(" ").trim();
 }
 

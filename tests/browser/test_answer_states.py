@@ -7,7 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.endpoint_answers import BASE_RATE, HARD_TO_TELL_BAND, VERDICT_ANSWERS, endpoint_answer
+from tests.browser.endpoint_answers import (BASE_RATE, EVIDENCE_COLUMNS, EVIDENCE_ROWS, HARD_TO_TELL_BAND,
+                                            VERDICT_ANSWERS, endpoint_answer)
 from tests.browser.pages import (LOOKS, ask_and_read_answer, ask_button, expect_no_accessibility_violations,
                                  hold_the_worker, is_predict_post, poster_ready, wait_until_held)
 from tests.fake_sagemaker import Behaviour
@@ -134,8 +135,30 @@ def test_where_the_model_looked_is_described_in_words(page, fake_site, fake_endp
     answered(page, fake_site, fake_endpoint, poster_file, "thriller/crime")
 
     toggle = page.get_by_role("button", name="Show where the model looked")
-    expect(toggle).to_have_accessible_description(re.compile(r"towards thriller/crime is mostly in the upper"))
-    expect(toggle).to_have_accessible_description(re.compile(r"away from it is mostly in the lower"))
+    expect(toggle).to_have_accessible_description(re.compile(r"towards thriller/crime is mostly in the top third"))
+    expect(toggle).to_have_accessible_description(re.compile(r"away from it is mostly in the bottom third"))
+
+
+def evidence_grid(value_at) -> dict:
+    rows, columns = EVIDENCE_ROWS, EVIDENCE_COLUMNS
+    return {"rows": rows, "columns": columns,
+            "values": [[value_at(row / rows, column / columns) for column in range(columns)] for row in range(rows)]}
+
+
+@pytest.mark.parametrize("value_at, words", [
+    (lambda y, x: 1.0 if y >= 0.7 and x >= 0.7 else 0.0, "towards thriller/crime is mostly in the bottom right"),
+    (lambda y, x: 0.5, "towards thriller/crime is spread across the poster"),
+    (lambda y, x: -0.5, "Nothing in the poster pushed towards thriller/crime"),
+], ids=["corner", "everywhere", "nothing-towards"])
+def test_the_words_follow_the_evidence(page, fake_site, fake_endpoint, poster_file, value_at, words):
+    fake_endpoint.behaviour = Behaviour(body=endpoint_answer(0.62, evidence=evidence_grid(value_at)))
+    page.goto(fake_site)
+    page.set_input_files("#poster-input", poster_file)
+    poster_ready(page)
+    ask_and_read_answer(page)
+
+    toggle = page.get_by_role("button", name="Show where the model looked")
+    expect(toggle).to_have_accessible_description(re.compile(words))
 
 
 def test_the_heat_map_is_warm_where_the_poster_pushed_towards_thriller(page, fake_site, fake_endpoint, poster_file):
