@@ -141,6 +141,22 @@ def test_a_poster_chosen_with_the_file_picker_is_previewed_then_answered(page, s
     print(f"screenshot of the answered page: {screenshot}")
 
 
+def test_the_shipped_model_gives_the_whole_answer_with_where_it_looked(page, site):
+    page.goto(site["live"])
+    with page.expect_response(lambda response: is_predict_post(response.request)) as response_info:
+        page.get_by_role("button", name="Night Shift").click()
+    result = response_info.value.json()
+
+    assert "unavailable" not in result, "the local endpoint should serve our model's full answer"
+    expect_answer_shown(page, result)
+    expect(page.locator("#chance-text")).to_contain_text("about 1 movie in")
+    expect(page.locator("#genre-list li")).to_have_count(3)
+    expect(page.locator("#genre-list li").first).to_contain_text(result["genres"][0]["genre"])
+    page.get_by_role("button", name="Show where the model looked").press("Enter")
+    expect(page.locator("#evidence-map")).to_be_visible()
+    expect(page.locator("#evidence-description")).to_contain_text("pushed")
+
+
 def test_asking_runs_without_script_errors_or_content_security_policy_violations(page, site, files):
     problems = []
     page.on("pageerror", lambda error: problems.append(str(error)))
