@@ -105,6 +105,7 @@ def serving_site(api_url: str):
 
 
 def longest_task_ms(long_tasks: list, start: float, end: float) -> float:
+    """The longest long task overlapping [start, end]; 0 when none (the browser reports only those over 50 ms)."""
     overlapping = [duration for begin, duration in long_tasks if begin < end and begin + duration > start]
     return max(overlapping, default=0.0)
 
@@ -166,6 +167,7 @@ def main() -> None:
             browser.close()
 
     table = []
+    print("longest tasks: 0 means none over 50 ms (the shortest the browser reports)")
     print(f"{'prepared':<30} {'chosen->ready':>14} {'click->verdict':>15} {'longest task: preparing':>24}"
           f" {'asking':>7}")
     for label, result in results.items():
@@ -179,13 +181,14 @@ def main() -> None:
     main_thread = results["on the main thread"]
     longest = max(worker["longest_preparing_ms"], worker["longest_asking_ms"])
     verdict = "met" if longest <= TARGET_LONGEST_TASK_MS else "MISSED"
+    longest_words = f"longest task {longest:.0f} ms" if longest else "no task over 50 ms"
     print(f"target: main thread never blocked over {TARGET_LONGEST_TASK_MS} ms (worker path): "
-          f"longest task {longest:.0f} ms: {verdict}")
+          f"{longest_words}: {verdict}")
     print("RESULT " + json.dumps({
         "benchmark": "page_responsiveness", "target": f"no main-thread task over {TARGET_LONGEST_TASK_MS} ms",
         "verdict": verdict,
         "summary": f"5000x7500 PNG: ready {worker['ready_ms']:.0f} ms after choosing, verdict "
-                   f"{worker['answer_ms']:.0f} ms after the click, longest main-thread task {longest:.0f} ms "
+                   f"{worker['answer_ms']:.0f} ms after the click, {longest_words} on the main thread "
                    f"(prepared on the main thread instead: {main_thread['longest_preparing_ms']:.0f} ms)",
         "table": table}))
 
