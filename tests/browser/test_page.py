@@ -660,8 +660,8 @@ def test_the_answer_is_announced_once_in_the_status_line(page, site, files):
     expect(verdict).to_be_visible()
     status = page.get_by_role("status")
     expect(status).to_contain_text(verdict.text_content())
-    if "base_rate" not in result.get("unavailable", []):
-        expect(status).to_contain_text(f"{expected_percent(result['probability'])}%")
+    if result["verdict"] != "not a poster" and "base_rate" not in result.get("unavailable", []):
+        expect(status).to_contain_text(f"{expected_percent(result['probability'])}% chance")
     expect(status).to_have_attribute("aria-live", "polite")
     assert page.locator("[aria-live]").count() == 1, "the answer would be read out twice"
 
