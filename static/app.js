@@ -166,8 +166,8 @@ async function choosePoster(file, { ask = false } = {}) {
     pending = null;
   }
   if (preparing) stopWorker(REPLACED); // a big file still being decoded would hold up this one
-  askWhenReady = ask;
-  setBusy(ask);
+  askWhenReady = ask && Boolean(apiUrl);
+  setBusy(askWhenReady);
   clearOutcome();
   forgetPoster();
   if (file.type && !file.type.startsWith("image/")) {
@@ -271,7 +271,7 @@ async function predict(dataUrl, signal) {
   } catch {
     throw new ShownError(UNREADABLE_ANSWER);
   }
-  if (!body || typeof body !== "object" || !(body.verdict in VERDICTS) || !isProbability(body.probability)) {
+  if (!body || typeof body !== "object" || !Object.hasOwn(VERDICTS, body.verdict) || !isProbability(body.probability)) {
     throw new ShownError(UNREADABLE_ANSWER);
   }
   return body;

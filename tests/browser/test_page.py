@@ -561,7 +561,7 @@ def test_an_error_answer_without_a_json_message_is_told_in_plain_words(page, sit
 
 
 @pytest.mark.parametrize("body", ["null", "[0.2, 0.8]", "0.8", '{"label": "thriller/crime", "probability": 0.7}',
-                                  '{"verdict": "maybe", "probability": 0.5}',
+                                  '{"verdict": "maybe", "probability": 0.5}', '{"verdict": "toString", "probability": 0.5}',
                                   '{"verdict": "thriller/crime", "probability": 1.7}'])
 def test_an_ok_answer_of_the_wrong_shape_is_reported_in_words(page, site, files, body):
     page.route("**/predict", lambda route: route.fulfill(
@@ -614,6 +614,10 @@ def test_a_page_without_config_says_it_is_not_set_up(page, site, files):
     page.set_input_files("#poster-input", files["poster.jpg"])
     ask_button(page).click()
     expect(page.get_by_role("alert")).to_contain_text("config.js")
+    page.get_by_role("button", name="Night Shift").click()
+    poster_ready(page)
+    expect(page.get_by_role("alert")).to_contain_text("config.js")
+    expect(ask_button(page)).to_be_enabled()
     assert sent == []
 
 
