@@ -7,7 +7,9 @@ const VERDICTS = {
   "thriller/crime": { tone: "thriller", heading: "This is a thriller/crime movie! Enjoy!" },
   "hard to tell": { tone: "hard-to-tell", heading: "Hard to tell from this poster: it could go either way." },
   "not thriller": { tone: "not-thriller", heading: "This is not a thriller/crime movie! Not sure you will like it..." },
-  "not a poster": { tone: "not-a-poster", heading: "This does not look like a movie poster. Try the poster of a movie." },
+  "not a poster": {
+    tone: "not-a-poster", heading: "This does not look like a movie poster. Try the poster of a movie.",
+  },
 };
 
 const $ = (id) => document.getElementById(id);
@@ -472,7 +474,8 @@ function showEvidence(grid) {
   const towards = whereInWords(grid, 1);
   const away = whereInWords(grid, -1);
   evidenceDescription.textContent = [
-    towards ? `What pushed towards thriller/crime is ${towards}.` : "Nothing in the poster pushed towards thriller/crime.",
+    towards ? `What pushed towards thriller/crime is ${towards}.`
+      : "Nothing in the poster pushed towards thriller/crime.",
     away ? `What pushed away from it is ${away}.` : "",
   ].join(" ").trim();
 }

@@ -561,7 +561,8 @@ def test_an_error_answer_without_a_json_message_is_told_in_plain_words(page, sit
 
 
 @pytest.mark.parametrize("body", ["null", "[0.2, 0.8]", "0.8", '{"label": "thriller/crime", "probability": 0.7}',
-                                  '{"verdict": "maybe", "probability": 0.5}', '{"verdict": "toString", "probability": 0.5}',
+                                  '{"verdict": "maybe", "probability": 0.5}',
+                                  '{"verdict": "toString", "probability": 0.5}',
                                   '{"verdict": "thriller/crime", "probability": 1.7}'])
 def test_an_ok_answer_of_the_wrong_shape_is_reported_in_words(page, site, files, body):
     page.route("**/predict", lambda route: route.fulfill(
