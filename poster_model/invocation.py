@@ -10,6 +10,7 @@ predict is predict_fn, encode_response is output_fn, and invoke is all three (tr
 """
 import json
 import math
+import re
 from typing import Protocol
 
 import numpy as np
@@ -32,7 +33,7 @@ class Classifier(Protocol):
     height: int
     width: int
 
-    def predict_batch(self, batch: np.ndarray) -> np.ndarray: ...
+    def answer(self, batch: np.ndarray, explain: bool = False) -> dict | list[float]: ...
 
 
 class ModelInvocationError(ValueError):
@@ -111,24 +112,42 @@ def decode_image_batch(image: bytes, height: int, width: int) -> np.ndarray:
         raise UndecodableImageError(f"The request body is not a readable image: {error}") from error
 
 
-def predict(image: bytes, classifier: Classifier) -> list[float]:
-    """A SageMaker predict_fn: [p_not_thriller, p_thriller] for one image's bytes."""
+def wants_explanation(custom_attributes: str | None) -> bool:
+    """SageMaker's CustomAttributes is an opaque string; ours is "explain=1" (among others, ; or , separated)."""
+    pairs = (part.strip().lower() for part in re.split(r"[;,]", custom_attributes or ""))
+    return any(pair in ("explain=1", "explain=true") for pair in pairs)
+
+
+def predict(image: bytes, classifier: Classifier, explain: bool = False) -> dict | list[float]:
+    """A SageMaker predict_fn: the answer object for one image's bytes (a plain class list for a model
+    that only has class probabilities)."""
     batch = decode_image_batch(image, classifier.height, classifier.width)
     try:
-        probabilities = [float(p) for p in classifier.predict_batch(batch)[0]]
+        answer = classifier.answer(batch, explain)
     except Exception as error:  # onnxruntime raises its own exception types
         raise ModelFailureError(f"The model failed: {type(error).__name__}: {error}") from error
-    if len(probabilities) != 2 or not all(math.isfinite(p) for p in probabilities):
-        raise ModelFailureError(f"The model answered {probabilities}, not two probabilities")
-    return probabilities
+    probabilities = answer if isinstance(answer, list) else answer["probabilities"]
+    if len(probabilities) != 2 or not all_finite(answer):
+        raise ModelFailureError(f"The model answered {str(answer)[:200]}, not two finite class probabilities")
+    return answer
 
 
-def encode_response(probabilities: list[float], accept: str | None) -> tuple[bytes, str]:
-    """A SageMaker output_fn: probabilities -> (JSON list body, Content-Type)."""
-    return json.dumps(probabilities).encode(), response_content_type(accept)
+def all_finite(value) -> bool:
+    if isinstance(value, dict):
+        return all(all_finite(item) for item in value.values())
+    if isinstance(value, list):
+        return all(all_finite(item) for item in value)
+    return not isinstance(value, float) or math.isfinite(value)
 
 
-def invoke(classifier: Classifier, body: bytes, content_type: str | None, accept: str | None) -> tuple[bytes, str]:
+def encode_response(answer: dict | list[float], accept: str | None) -> tuple[bytes, str]:
+    """A SageMaker output_fn: answer -> (JSON body, Content-Type)."""
+    return json.dumps(answer).encode(), response_content_type(accept)
+
+
+def invoke(classifier: Classifier, body: bytes, content_type: str | None, accept: str | None,
+           custom_attributes: str | None = None) -> tuple[bytes, str]:
     """One whole invocation, in the order the container's input_fn, predict_fn and output_fn run:
     (body, Content-Type) or a ModelInvocationError."""
-    return encode_response(predict(read_request(body, content_type), classifier), accept)
+    explain = wants_explanation(custom_attributes)
+    return encode_response(predict(read_request(body, content_type), classifier, explain), accept)

@@ -1,5 +1,7 @@
-"""Load the ONNX poster classifier once and answer [p_not_thriller, p_thriller]."""
+"""Load the ONNX poster classifier once and answer what the model sees in a poster."""
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -10,11 +12,33 @@ from poster_model.preprocess import image_bytes_to_input
 MODEL_FILE_NAME = "poster_classifier.onnx"
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "model" / MODEL_FILE_NAME
 CLASS_LABELS = ("not thriller", "thriller/crime")
+METADATA_KEY = "poster_model"
+ANSWER_OUTPUTS = ("probabilities", "thriller_probability", "genre_probabilities", "poster_likeness", "evidence")
+EVIDENCE_DECIMALS = 4
 
 
 def resolve_model_path(model_path: str | os.PathLike | None = None) -> Path:
     """The model file to load: the one given, else POSTER_MODEL_PATH, else the shipped one."""
     return Path(model_path or os.environ.get("POSTER_MODEL_PATH") or DEFAULT_MODEL_PATH)
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What the training decided once for every answer, carried in the ONNX file's metadata."""
+    genres: tuple[str, ...]
+    base_rate: float
+    hard_to_tell_band: tuple[float, float]
+    poster_likeness_threshold: float
+
+
+def model_facts(session: onnxruntime.InferenceSession) -> ModelFacts | None:
+    """None for a model that answers class probabilities only (an older or someone else's file)."""
+    metadata = session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
+    if metadata is None or {o.name for o in session.get_outputs()} != set(ANSWER_OUTPUTS):
+        return None
+    facts = json.loads(metadata)
+    return ModelFacts(tuple(facts["genres"]), float(facts["base_rate"]), tuple(facts["hard_to_tell_band"]),
+                      float(facts["poster_likeness_threshold"]))
 
 
 class PosterClassifier:
@@ -30,12 +54,44 @@ class PosterClassifier:
         model_input = self.session.get_inputs()[0]
         self.input_name = model_input.name
         _, self.height, self.width, _ = model_input.shape
+        self.facts = model_facts(self.session)
+
+    def outputs(self, batch: np.ndarray) -> dict[str, np.ndarray]:
+        """batch: uint8 (N, H, W, 3); every output of the graph by name."""
+        names = [output.name for output in self.session.get_outputs()]
+        return dict(zip(names, self.session.run(names, {self.input_name: batch})))
 
     def predict_batch(self, batch: np.ndarray) -> np.ndarray:
-        """batch: uint8 (N, H, W, 3); returns float (N, 2) class probabilities."""
-        return self.session.run(None, {self.input_name: batch})[0]
+        """float (N, 2) class-balanced scores [not thriller, thriller/crime]; argmax is the one-bit decision."""
+        return self.session.run(["probabilities"], {self.input_name: batch})[0]
 
     def predict_bytes(self, data: bytes) -> list[float]:
         """Raises poster_model.preprocess.InvalidImageError for bytes that are not an image."""
         probabilities = self.predict_batch(image_bytes_to_input(data, self.height, self.width))[0]
         return [float(p) for p in probabilities]
+
+    def answer(self, batch: np.ndarray, explain: bool = False) -> dict | list[float]:
+        """The endpoint's answer for a batch of one: the whole object, or the plain class list for a model
+        without the answer outputs."""
+        if self.facts is None:
+            return [float(p) for p in self.predict_batch(batch)[0]]
+        outputs = self.outputs(batch)
+        genres = sorted(zip(self.facts.genres, outputs["genre_probabilities"][0].tolist()), key=lambda g: -g[1])
+        answer = {
+            "probabilities": outputs["probabilities"][0].tolist(),
+            "thriller_probability": float(outputs["thriller_probability"][0]),
+            "base_rate": self.facts.base_rate,
+            "hard_to_tell_band": list(self.facts.hard_to_tell_band),
+            "genres": [{"genre": name, "probability": probability} for name, probability in genres],
+            "poster_likeness": float(outputs["poster_likeness"][0]),
+            "poster_likeness_threshold": self.facts.poster_likeness_threshold,
+        }
+        if explain:
+            evidence = outputs["evidence"][0]
+            answer["evidence"] = {"rows": int(evidence.shape[0]), "columns": int(evidence.shape[1]),
+                                  "values": np.round(evidence.astype(np.float64), EVIDENCE_DECIMALS).tolist()}
+        return answer
+
+    def answer_bytes(self, data: bytes, explain: bool = False) -> dict | list[float]:
+        """Raises poster_model.preprocess.InvalidImageError for bytes that are not an image."""
+        return self.answer(image_bytes_to_input(data, self.height, self.width), explain)

@@ -3,7 +3,8 @@
     .venv/bin/python scripts/classify.py PATH... [--api URL] [--model PATH]
 
 Folders are searched recursively for image files. Without --api the model runs in this
-process; with --api each image goes to a running POST /predict. An image that cannot be read
+process; with --api each image goes to a running POST /predict. Each line holds path, verdict,
+probability (calibrated), looks_like_a_poster and the top 3 genres; an image that cannot be read
 or classified gets an {"path", "error"} line; the exit status is 1 if any image failed.
 """
 import argparse
@@ -16,9 +17,11 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from chalicelib.answers import NOT_THRILLER, THRILLER, endpoint_verdict, looks_like_a_poster
 from poster_model.predictor import CLASS_LABELS, PosterClassifier
 from poster_model.preprocess import InvalidImageError
 
+TOP_GENRES = 3
 IMAGE_CONTENT_TYPES = {
     ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
     ".gif": "image/gif", ".bmp": "image/bmp", ".tif": "image/tiff", ".tiff": "image/tiff",
@@ -47,12 +50,21 @@ class LocalClassifier:
     def __init__(self, model_path: Path | None):
         self.classifier = PosterClassifier(model_path)
 
-    def classify(self, path: Path, data: bytes) -> tuple[str, float]:
+    def classify(self, path: Path, data: bytes) -> dict:
         try:
-            probabilities = self.classifier.predict_bytes(data)
+            answer = self.classifier.answer_bytes(data)
         except InvalidImageError as error:
             raise ClassificationError(str(error)) from error
-        return CLASS_LABELS[probabilities.index(max(probabilities))], probabilities[1]
+        return answer_summary(answer)
+
+
+def answer_summary(answer: dict | list[float]) -> dict:
+    """The line's fields for an endpoint answer (also what scripts/batch_transform.py writes for each image)."""
+    if isinstance(answer, list):
+        label = CLASS_LABELS[answer.index(max(answer))]
+        return {"verdict": THRILLER if label == CLASS_LABELS[1] else NOT_THRILLER, "probability": answer[1]}
+    return {"verdict": endpoint_verdict(answer), "probability": answer["thriller_probability"],
+            "looks_like_a_poster": looks_like_a_poster(answer), "genres": answer["genres"][:TOP_GENRES]}
 
 
 class ApiClassifier:
@@ -63,7 +75,7 @@ class ApiClassifier:
         self.predict_url = base if base.endswith("/predict") else base + "/predict"
         self.timeout = timeout
 
-    def classify(self, path: Path, data: bytes) -> tuple[str, float]:
+    def classify(self, path: Path, data: bytes) -> dict:
         content_type = IMAGE_CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
         request = urllib.request.Request(self.predict_url, data=data, method="POST",
                                          headers={"Content-Type": content_type, "Accept": "application/json"})
@@ -78,9 +90,14 @@ class ApiClassifier:
         except ValueError as error:
             raise ClassificationError(f"API answered something that is not JSON: {error}") from error
         try:
-            return answer["label"], float(answer["probability"])
+            summary = {"verdict": answer["verdict"], "probability": float(answer["probability"])}
         except (KeyError, TypeError, ValueError) as error:
-            raise ClassificationError(f"API answer lacks label/probability: {answer!r}") from error
+            raise ClassificationError(f"API answer lacks verdict/probability: {str(answer)[:300]}") from error
+        if "looks_like_a_poster" in answer:
+            summary["looks_like_a_poster"] = answer["looks_like_a_poster"]
+        if isinstance(answer.get("genres"), list):
+            summary["genres"] = answer["genres"][:TOP_GENRES]
+        return summary
 
 
 def api_error_message(error: urllib.error.HTTPError) -> str:
@@ -94,12 +111,12 @@ def api_error_message(error: urllib.error.HTTPError) -> str:
 def classify_file(classifier, path: Path) -> dict:
     try:
         data = path.read_bytes()
-        label, probability = classifier.classify(path, data)
+        summary = classifier.classify(path, data)
     except OSError as error:
         return {"path": str(path), "error": f"cannot read file: {error.strerror or error}"}
     except ClassificationError as error:
         return {"path": str(path), "error": str(error)}
-    return {"path": str(path), "label": label, "probability": probability}
+    return {"path": str(path), **summary}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from poster_model.predictor import CLASS_LABELS, PosterClassifier
+from poster_model.predictor import PosterClassifier
 from tests.images import encode, poster, poster_jpeg
 from tests.onnx_models import model_path_for_tests
 from tests.servers import PROJECT_ROOT, free_port, running_chalice_local, running_model_endpoint
 
+VERDICTS = ("thriller/crime", "hard to tell", "not thriller", "not a poster")
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +45,19 @@ def test_folders_are_searched_recursively_for_images_only(posters, model_path):
     assert sorted(by_name(lines)) == ["broken.jpg", "first.jpg", "second.PNG"]
 
 
-def test_each_poster_gets_the_models_label_and_thriller_probability(posters, model_path):
+def test_each_poster_gets_verdict_calibrated_probability_poster_likeness_and_top_3_genres(posters, model_path):
     _, lines, _ = classify(posters, "--model", model_path)
     classifier = PosterClassifier(model_path)
     for name in ("first.jpg", "second.PNG"):
         line = by_name(lines)[name]
-        probabilities = classifier.predict_bytes(Path(line["path"]).read_bytes())
-        assert line["probability"] == pytest.approx(probabilities[1], abs=1e-6)
-        assert line["label"] == CLASS_LABELS[probabilities.index(max(probabilities))]
+        answer = classifier.answer_bytes(Path(line["path"]).read_bytes())
+        assert set(line) == {"path", "verdict", "probability", "looks_like_a_poster", "genres"}
+        assert line["verdict"] in VERDICTS
+        assert line["probability"] == pytest.approx(answer["thriller_probability"], abs=1e-6)
+        assert line["looks_like_a_poster"] == (answer["poster_likeness"] >= answer["poster_likeness_threshold"])
+        assert line["genres"] == answer["genres"][:3]
+        assert [g["probability"] for g in line["genres"]] == sorted((g["probability"] for g in line["genres"]),
+                                                                    reverse=True)
 
 
 def test_a_broken_file_gets_an_error_line_and_a_failing_exit_status(posters, model_path):
@@ -65,13 +71,13 @@ def test_a_broken_file_gets_an_error_line_and_a_failing_exit_status(posters, mod
 def test_a_missing_path_gets_an_error_line_and_the_others_are_still_classified(posters, model_path):
     status, lines, _ = classify(posters / "missing.jpg", posters / "first.jpg", "--model", model_path)
     assert "error" in by_name(lines)["missing.jpg"]
-    assert "label" in by_name(lines)["first.jpg"]
+    assert "verdict" in by_name(lines)["first.jpg"]
     assert status == 1
 
 
 def test_only_readable_posters_exit_with_success(posters, model_path):
     status, lines, _ = classify(posters / "first.jpg", posters / "nested" / "deeper", "--model", model_path)
-    assert [line["label"] in CLASS_LABELS for line in lines] == [True, True]
+    assert [line["verdict"] in VERDICTS for line in lines] == [True, True]
     assert status == 0
 
 
@@ -101,7 +107,9 @@ def test_the_api_mode_classifies_through_a_running_predict_api(posters, api_url)
     status, lines, _ = classify(posters, "--api", api_url)
     results = by_name(lines)
     for name in ("first.jpg", "second.PNG"):
-        assert results[name]["label"] == CLASS_LABELS[results[name]["probability"] > 0.5]
+        assert set(results[name]) == {"path", "verdict", "probability", "looks_like_a_poster", "genres"}
+        assert results[name]["verdict"] in VERDICTS
+        assert len(results[name]["genres"]) == 3
     assert "error" in results["broken.jpg"]
     assert status == 1
 

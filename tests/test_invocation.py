@@ -43,8 +43,8 @@ def test_accept_without_json_is_refused_with_406():
 ])
 def test_image_bodies_are_accepted_and_predicted(classifier, content_type, image_format):
     body = encode(poster(seed=1), image_format)
-    probabilities = invocation.predict(invocation.read_request(body, content_type), classifier)
-    assert probabilities == pytest.approx(classifier.predict_bytes(body), abs=1e-6)
+    answer = invocation.predict(invocation.read_request(body, content_type), classifier)
+    assert answer["probabilities"] == pytest.approx(classifier.predict_bytes(body), abs=1e-6)
 
 
 def test_an_image_becomes_one_model_sized_uint8_image(classifier):
@@ -75,13 +75,37 @@ def test_bodies_over_six_megabytes_are_refused_with_413():
     assert refused.value.status == 413
 
 
-def test_invoke_answers_the_models_probabilities_as_a_json_list(classifier):
+def test_invoke_answers_the_models_answer_object_as_json(classifier):
     body = poster_jpeg(seed=2)
     answer, content_type = invocation.invoke(classifier, body, "application/x-image", "application/json")
-    probabilities = json.loads(answer)
+    document = json.loads(answer)
     assert content_type == "application/json"
-    assert probabilities == pytest.approx(classifier.predict_bytes(body), abs=1e-6)
-    assert sum(probabilities) == pytest.approx(1.0, abs=1e-5)
+    assert document == json.loads(json.dumps(classifier.answer_bytes(body)))
+    assert set(document) == {"probabilities", "thriller_probability", "base_rate", "hard_to_tell_band", "genres",
+                             "poster_likeness", "poster_likeness_threshold"}
+    assert sum(document["probabilities"]) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_custom_attributes_explain_adds_the_evidence_grid(classifier):
+    answer, _ = invocation.invoke(classifier, poster_jpeg(seed=2), "image/jpeg", None, custom_attributes="explain=1")
+    evidence = json.loads(answer)["evidence"]
+    assert (evidence["rows"], evidence["columns"]) == (13, 9)
+    assert len(evidence["values"]) == 13 and all(len(row) == 9 for row in evidence["values"])
+
+
+@pytest.mark.parametrize("attributes, explain", [
+    ("explain=1", True), ("trace=abc; explain=true", True), ("Explain=1,x=2", True),
+    (None, False), ("", False), ("explain=0", False), ("explained=1", False),
+])
+def test_only_an_explain_attribute_asks_for_evidence(attributes, explain):
+    assert invocation.wants_explanation(attributes) is explain
+
+
+def test_a_model_without_the_answer_outputs_answers_a_plain_class_list(tmp_path):
+    tiny = PosterClassifier(write_tiny_model(tmp_path / "tiny.onnx"))
+    answer, _ = invocation.invoke(tiny, poster_jpeg(), "image/jpeg", None, custom_attributes="explain=1")
+    probabilities = json.loads(answer)
+    assert isinstance(probabilities, list) and sum(probabilities) == pytest.approx(1.0, abs=1e-5)
 
 
 def test_invoke_refuses_an_accept_it_cannot_answer_with_406(classifier):

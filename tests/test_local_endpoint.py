@@ -67,12 +67,16 @@ def post(url: str, body: bytes, content_type: str) -> tuple[int, bytes]:
 @pytest.mark.parametrize("content_type, image_format", [
     ("application/x-image", "JPEG"), ("image/jpeg", "JPEG"), ("image/png", "PNG"),
 ])
-def test_invocation_answers_the_models_probabilities_as_a_json_list(runtime, classifier, content_type,
-                                                                     image_format):
+def test_invocation_answers_the_models_answer_object(runtime, classifier, content_type, image_format):
     body = encode(poster(seed=3), image_format)
     response = invoke(runtime, body, content_type)
-    probabilities = json.loads(response["Body"].read())
-    assert probabilities == pytest.approx(classifier.predict_bytes(body), abs=1e-6)
+    assert json.loads(response["Body"].read()) == json.loads(json.dumps(classifier.answer_bytes(body)))
+
+
+def test_custom_attributes_explain_adds_the_evidence_grid(runtime):
+    answer = json.loads(invoke(runtime, poster_jpeg(), CustomAttributes="explain=1")["Body"].read())
+    assert (answer["evidence"]["rows"], answer["evidence"]["columns"]) == (13, 9)
+    assert "evidence" not in json.loads(invoke(runtime, poster_jpeg())["Body"].read())
 
 
 def test_invocation_answer_carries_the_headers_boto3_reads(runtime):
@@ -116,7 +120,7 @@ def test_concurrent_invocations_each_get_their_own_answer(runtime, classifier):
     bodies = [poster_jpeg(seed=seed) for seed in range(12)]
 
     def classify(body: bytes) -> list[float]:
-        return json.loads(invoke(runtime, body)["Body"].read())
+        return json.loads(invoke(runtime, body)["Body"].read())["probabilities"]
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         answers = list(pool.map(classify, bodies))

@@ -1,0 +1,183 @@
+"""Rebuild model/poster_classifier.onnx and its figures from the posters, reproducibly.
+
+Steps: stratified validation split (never used to fit or choose anything) -> the backbone exported and
+quantised to int8 (MinMax ranges from training posters) -> pooled features of every poster and its mirror
+through the int8 backbone (what serving computes), and through the float one for comparison -> genre ridge and
+balanced logistic head chosen by nested CV -> calibration, "hard to tell" band, genre calibration and poster
+likeness from cross-fitted training scores -> one ONNX file (int8 backbone + float head) -> validation figures
+measured by running that file.
+"""
+import csv
+import hashlib
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+import torch
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import train_test_split
+
+from poster_model.preprocess import image_bytes_to_input
+from poster_training import backbone, band, calibration, evaluation, graph, head, likeness
+from poster_training.features import extract_pooled_features, poster_pixels
+from scripts.non_poster_images import non_poster_images
+from scripts.reference_images import reference_image_bytes
+
+VALIDATION_FRACTION = 0.2
+MIN_GENRE_POSTERS = 100
+QUANTISATION_POSTERS = 300
+DELETION_TEST_POSTERS = 300
+MAX_MODEL_BYTES = 15 * 1024 * 1024
+FEATURE_CHANNELS, GRID_ROWS, GRID_COLUMNS = 1840, 13, 9
+
+
+def load_labels(posters: Path):
+    """Poster ids, the thriller_or_crime label, and the IMDb genre columns (names and 0/1 matrix)."""
+    with open(posters / "labels.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    genre_names = [name for name in rows[0] if name not in ("id", "thriller_or_crime")]
+    genres = np.array([[float(row[name]) for name in genre_names] for row in rows], dtype=np.float32)
+    return [row["id"] for row in rows], np.array([int(row["thriller_or_crime"]) for row in rows]), genre_names, genres
+
+
+@dataclass
+class FittedHead:
+    cv: dict
+    alpha: float
+    c: float
+    cut: float
+    genre_model: tuple
+    stack: tuple
+    out_of_fold_logits: np.ndarray
+    out_of_fold_genre_scores: np.ndarray
+
+
+def fit_head(x, x_flipped, y, genres) -> FittedHead:
+    cv = head.cross_validate(x, x_flipped, y, genres)
+    for (alpha, c), result in cv.items():
+        print(f"  CV alpha={alpha:g} C={c:g}: ROC-AUC {result.roc_auc:.4f}  "
+              f"balanced accuracy {result.balanced_accuracy:.4f}  cut {result.cut:+.3f}")
+    alpha, c = max(cv, key=lambda key: cv[key].roc_auc)
+    chosen = cv[alpha, c]
+    genre_model = head.fit_genre_regression(x, x_flipped, genres, alpha)
+    oof_genres = head.out_of_fold_genre_scores(x, x_flipped, y, genres, alpha)
+    stack = head.fit_stack(oof_genres, y, c)
+    return FittedHead(cv, alpha, c, chosen.cut, genre_model, stack, chosen.out_of_fold_logits - chosen.cut, oof_genres)
+
+
+def genre_calibration(oof_genre_scores: np.ndarray, genres: np.ndarray) -> np.ndarray:
+    """Per genre, Platt scaling of the ridge score: (G, 2) slope and intercept."""
+    rows = []
+    for g in range(genres.shape[1]):
+        model = LogisticRegression(C=1e6, max_iter=1000).fit(oof_genre_scores[:, [g]], genres[:, g])
+        rows.append([model.coef_[0, 0], model.intercept_[0]])
+    return np.array(rows)
+
+
+def build(posters: Path, output: Path, metrics_path: Path, references_path: Path, diagram_path: Path,
+          cache_dir: Path) -> dict:
+    random.seed(head.SEED)
+    np.random.seed(head.SEED)
+    torch.manual_seed(head.SEED)
+    ids, labels, genre_names, all_genres = load_labels(posters)
+    train_rows, validation_rows = train_test_split(np.arange(len(ids)), test_size=VALIDATION_FRACTION,
+                                                   stratify=labels, random_state=head.SEED)
+    y_train, y_validation = labels[train_rows], labels[validation_rows]
+    kept = all_genres[train_rows].sum(axis=0) >= MIN_GENRE_POSTERS
+    target_genres = [name for name, keep in zip(genre_names, kept) if keep]
+    genres_train, genres_validation = all_genres[train_rows][:, kept], all_genres[validation_rows][:, kept]
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    float_extractor = backbone.export_feature_maps(cache_dir / "feature-maps-float.onnx")
+    quantisation_ids = np.random.default_rng(head.SEED).choice(train_rows, QUANTISATION_POSTERS, replace=False)
+    int8_extractor = cache_dir / "feature-maps-int8.onnx"
+    stamp = cache_dir / "feature-maps-int8.source"
+    source = hashlib.sha256(float_extractor.read_bytes() + str(sorted(quantisation_ids)).encode()).hexdigest()
+    if not (int8_extractor.exists() and stamp.exists() and stamp.read_text() == source):
+        backbone.quantize_feature_maps(float_extractor, int8_extractor,
+                                       np.concatenate([poster_pixels(posters, ids[i]) for i in quantisation_ids]))
+        stamp.write_text(source)
+
+    features = extract_pooled_features(int8_extractor, posters, ids, cache_dir)
+    x, x_flipped = features["x"], features["x_flip"]
+    chosen = fit_head(x[train_rows], x_flipped[train_rows], y_train, genres_train)
+    x_train = x[train_rows]
+    validation_ids = [ids[i] for i in validation_rows]
+    float_validation = extract_pooled_features(float_extractor, posters, validation_ids, cache_dir, flipped=False)["x"]
+    comparison = {name: round(float(roc_auc_score(y_validation, head.stack_logit(
+        chosen.stack, head.genre_scores(chosen.genre_model, features_of_validation)))), 4)
+        for name, features_of_validation in (("int8", x[validation_rows]), ("float", float_validation))}
+    print(f"validation ROC-AUC of the same head on int8 vs float backbone features: {comparison}")
+
+    calibrator, calibration_cv = calibration.choose_calibrator(chosen.out_of_fold_logits, y_train)
+    print(f"calibration by CV log loss: {calibration_cv} -> {calibrator.kind}")
+    cross_fitted = calibration.cross_fitted(calibrator.kind, chosen.out_of_fold_logits, y_train)
+    cut_probability = float(calibrator.predict(np.array([0.0]))[0])
+    hard_to_tell, trade_off = band.choose_band(cross_fitted, y_train, cut_probability)
+    print(f"hard-to-tell band {hard_to_tell} (cut at p={cut_probability:.3f}); trade-off {trade_off}")
+    genre_platt = genre_calibration(chosen.out_of_fold_genre_scores, genres_train)
+    folded = head.folded_head(chosen.genre_model, chosen.stack, chosen.cut)
+    mean_genre_part = (x_train @ folded["genre_weight"]).mean(axis=0)
+    poster_likeness = likeness.fit_likeness(x_train)
+
+    poster_head = graph.PosterHead(folded, calibrator, genre_platt, mean_genre_part, poster_likeness)
+    head_path = graph.export_head(poster_head, cache_dir / "head.onnx", FEATURE_CHANNELS, GRID_ROWS, GRID_COLUMNS)
+    base_rate = float(y_train.mean())
+    metadata = {"genres": target_genres, "base_rate": round(base_rate, 4),
+                "hard_to_tell_band": [round(hard_to_tell[0], 4), round(hard_to_tell[1], 4)],
+                "poster_likeness_threshold": likeness.FLAG_SHARE, "calibration": calibrator.kind,
+                "evidence_grid": [GRID_ROWS, GRID_COLUMNS]}
+    output.parent.mkdir(parents=True, exist_ok=True)
+    graph.merge(int8_extractor, head_path, output, metadata)
+    size = output.stat().st_size
+    if size > MAX_MODEL_BYTES:
+        raise SystemExit(f"{output} is {size} bytes, over the {MAX_MODEL_BYTES} byte limit")
+
+    session = onnxruntime.InferenceSession(str(output), providers=["CPUExecutionProvider"])
+    validation_images = np.concatenate([poster_pixels(posters, ids[i]) for i in validation_rows])
+    outputs = evaluation.run_model(session, validation_images)
+    validation = evaluation.answer_figures(outputs, y_validation, hard_to_tell, target_genres, genres_validation,
+                                           likeness.FLAG_SHARE)
+    calibration.reliability_diagram(
+        outputs["thriller_probability"].astype(np.float64), y_validation, diagram_path,
+        f"Reliability on {len(validation_rows)} validation posters (ECE {validation['calibration']['ece_10_bins']:.3f})")
+    validation["not_a_poster_images"] = evaluation.non_poster_figures(
+        session, non_poster_images(), backbone.INPUT_HEIGHT, backbone.INPUT_WIDTH, likeness.FLAG_SHARE)
+    deletion_rows = np.random.default_rng(head.SEED).choice(len(validation_rows), DELETION_TEST_POSTERS, replace=False)
+    validation["evidence_deletion_test"] = evaluation.deletion_test(session, validation_images[np.sort(deletion_rows)],
+                                                                    head.SEED)
+    metrics = {
+        "backbone": backbone.BACKBONE, "input_size": [backbone.INPUT_HEIGHT, backbone.INPUT_WIDTH],
+        "feature_maps": list(backbone.FEATURE_MAP_NAMES), "target_genres": target_genres, "seed": head.SEED,
+        "train_posters": int(len(train_rows)), "validation_posters": int(len(validation_rows)),
+        "validation_thriller_posters": int(y_validation.sum()), "base_rate": round(base_rate, 4),
+        "cv": {"folds": head.CV_FOLDS, "ridge_alpha": chosen.alpha, "C": chosen.c,
+               "roc_auc": round(chosen.cv[chosen.alpha, chosen.c].roc_auc, 4),
+               "balanced_accuracy": round(chosen.cv[chosen.alpha, chosen.c].balanced_accuracy, 4),
+               "logit_cut": round(chosen.cut, 4), "calibration": calibration_cv, "calibration_chosen": calibrator.kind,
+               "hard_to_tell_trade_off": trade_off},
+        "validation_roc_auc_same_head_by_backbone": comparison,
+        "validation": validation,
+        "export": {"bytes": size},
+    }
+    metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
+    write_references(session, output, references_path)
+    print(json.dumps(metrics["validation"], indent=1))
+    print(f"wrote {output} ({size / 1e6:.1f} MB), {metrics_path}, {references_path}, {diagram_path}")
+    return metrics
+
+
+def write_references(session, output: Path, path: Path) -> None:
+    """The shipped file's answers on generated images, for the tests (which need neither torch nor posters)."""
+    images = reference_image_bytes()
+    pixels = np.concatenate([image_bytes_to_input(data, backbone.INPUT_HEIGHT, backbone.INPUT_WIDTH)
+                             for _, data in images])
+    outputs = evaluation.run_model(session, pixels)
+    records = [{"name": name, **{key: np.round(values[i].astype(np.float64), 6).tolist()
+                                 for key, values in outputs.items()}} for i, (name, _) in enumerate(images)]
+    path.write_text(json.dumps({"model_sha256": hashlib.sha256(output.read_bytes()).hexdigest(),
+                                "images": records}) + "\n")

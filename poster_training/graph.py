@@ -1,0 +1,117 @@
+"""The shipped graph: int8 backbone feature maps -> a float head with every answer the endpoint gives.
+
+Outputs (N = batch): probabilities (N, 2) class-balanced softmax (argmax = the balanced-accuracy decision),
+thriller_probability (N,) calibrated, genre_probabilities (N, G) calibrated, poster_likeness (N,), and
+evidence (N, 13, 9): each cell's push on the thriller logit, relative to an average training poster.
+
+Evidence is exact for the linear part: the pooled features are the mean of the cells' features, the genre
+scores are linear in them, so each cell's share of every genre score is known; the head's quadratic term
+enters through its gradient at this poster's genre scores. The cells sum to (genres - mean genres) . gradient.
+"""
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from onnx import compose
+from torch import nn
+
+from poster_training.backbone import export_onnx
+from poster_training.calibration import PROBABILITY_FLOOR, Calibrator
+from poster_training.likeness import LikenessModel
+
+METADATA_KEY = "poster_model"
+OUTPUT_NAMES = ("probabilities", "thriller_probability", "genre_probabilities", "poster_likeness", "evidence")
+
+
+def buffer(values) -> torch.Tensor:
+    return torch.tensor(np.asarray(values, dtype=np.float32))
+
+
+class Calibration(nn.Module):
+    """A fitted Calibrator as graph operations: the logit in, the probability out."""
+
+    def __init__(self, calibrator: Calibrator):
+        super().__init__()
+        self.kind = calibrator.kind
+        if self.kind == "isotonic":
+            knots, values = np.split(calibrator.weights, 2)
+            widths = np.diff(knots)
+            keep = widths > 0
+            self.register_buffer("starts", buffer(knots[:-1][keep]))
+            self.register_buffer("widths", buffer(widths[keep]))
+            self.register_buffer("slopes", buffer(np.diff(values)[keep] / widths[keep]))
+            self.register_buffer("first", buffer(values[0]))
+        else:
+            self.register_buffer("weights", buffer(calibrator.weights))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if self.kind == "platt":
+            p = torch.sigmoid(self.weights[0] * z + self.weights[1])
+        elif self.kind == "beta":
+            softplus = nn.functional.softplus
+            p = torch.sigmoid(-self.weights[0] * softplus(-z) + self.weights[1] * softplus(z) + self.weights[2])
+        else:
+            steps = torch.minimum(torch.relu(z.unsqueeze(-1) - self.starts), self.widths)
+            p = self.first + (steps * self.slopes).sum(dim=-1)
+        return p.clamp(PROBABILITY_FLOOR, 1 - PROBABILITY_FLOOR)
+
+
+class PosterHead(nn.Module):
+    def __init__(self, head: dict[str, np.ndarray], calibrator: Calibrator, genre_platt: np.ndarray,
+                 mean_genre_part: np.ndarray, likeness: LikenessModel):
+        super().__init__()
+        for name, values in head.items():
+            self.register_buffer(name, buffer(values))
+        self.calibration = Calibration(calibrator)
+        self.register_buffer("genre_slope", buffer(genre_platt[:, 0]))
+        self.register_buffer("genre_intercept", buffer(genre_platt[:, 1]))
+        self.register_buffer("mean_genre_part", buffer(mean_genre_part))
+        subspace = likeness.subspace
+        self.register_buffer("feature_mean", buffer(subspace.mean))
+        self.register_buffer("feature_scale", buffer(subspace.scale))
+        self.register_buffer("components", buffer(subspace.components))
+        self.register_buffer("inverse_variances", buffer(1 / subspace.variances))
+        self.register_buffer("inverse_residual_variance", buffer(1 / subspace.residual_variance))
+        self.register_buffer("reference_distances", buffer(likeness.reference_distances))
+
+    def forward(self, feature_map: torch.Tensor):
+        pooled = feature_map.mean(dim=(2, 3))
+        genres = pooled @ self.genre_weight + self.genre_bias
+        logit = genres @ self.linear_weight + (genres * genres) @ self.square_weight + self.bias
+        probabilities = torch.softmax(torch.stack([torch.zeros_like(logit), logit], dim=1), dim=1)
+        thriller_probability = self.calibration(logit)
+        genre_probabilities = torch.sigmoid(genres * self.genre_slope + self.genre_intercept)
+
+        cells = feature_map.shape[2] * feature_map.shape[3]
+        cell_genres = torch.einsum("nchw,cg->nghw", feature_map, self.genre_weight)
+        gradient = self.linear_weight + 2 * self.square_weight * genres
+        evidence = torch.einsum("nghw,ng->nhw", cell_genres - self.mean_genre_part[None, :, None, None],
+                                gradient) / cells
+
+        z = (pooled - self.feature_mean) / self.feature_scale
+        projected = z @ self.components
+        residual = torch.relu((z * z).sum(dim=1) - (projected * projected).sum(dim=1))
+        distance = torch.sqrt((projected * projected * self.inverse_variances).sum(dim=1)
+                              + residual * self.inverse_residual_variance)
+        poster_likeness = (self.reference_distances[None, :] >= distance[:, None]).float().mean(dim=1)
+        return probabilities, thriller_probability, genre_probabilities, poster_likeness, evidence
+
+
+def export_head(head: PosterHead, path: Path, channels: int, rows: int, columns: int) -> Path:
+    export_onnx(head.eval(), path, "feature_map", torch.zeros(1, channels, rows, columns), OUTPUT_NAMES)
+    return path
+
+
+def merge(backbone_path: Path, head_path: Path, output: Path, metadata: dict) -> Path:
+    """One file: the backbone's feature_map feeds the head; the answer's fixed facts travel as metadata."""
+    backbone, head = onnx.load(str(backbone_path)), onnx.load(str(head_path))
+    head = compose.add_prefix(head, "head/", rename_inputs=False, rename_outputs=False)
+    head.ir_version = backbone.ir_version
+    merged = compose.merge_models(backbone, head, io_map=[("feature_map", "feature_map")],
+                                  outputs=list(OUTPUT_NAMES))
+    onnx.helper.set_model_props(merged, {METADATA_KEY: json.dumps(metadata, sort_keys=True)})
+    onnx.checker.check_model(merged)
+    onnx.save(merged, str(output))
+    return output
