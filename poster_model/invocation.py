@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from poster_model.preprocess import InvalidImageError, image_bytes_to_input
+from poster_model.preprocess import InvalidImageError, prepare_image
 
 IMAGE_CONTENT_TYPES = (
     "application/x-image", "image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff",
@@ -33,7 +33,7 @@ class Classifier(Protocol):
     height: int
     width: int
 
-    def answer(self, batch: np.ndarray, explain: bool = False) -> dict | list[float]: ...
+    def answer(self, batch: np.ndarray, explain: bool, log_aspect: float) -> dict | list[float]: ...
 
 
 class ModelInvocationError(ValueError):
@@ -104,10 +104,10 @@ def read_request(body: bytes, content_type: str | None) -> bytes:
     return body
 
 
-def decode_image_batch(image: bytes, height: int, width: int) -> np.ndarray:
-    """Image bytes -> uint8 (1, height, width, 3) model input."""
+def decode_image_batch(image: bytes, height: int, width: int) -> tuple[np.ndarray, float]:
+    """Image bytes -> uint8 (1, height, width, 3) model input, and ln(width / height) of the image."""
     try:
-        return image_bytes_to_input(image, height, width)
+        return prepare_image(image, height, width)
     except InvalidImageError as error:
         raise UndecodableImageError(f"The request body is not a readable image: {error}") from error
 
@@ -121,9 +121,9 @@ def wants_explanation(custom_attributes: str | None) -> bool:
 def predict(image: bytes, classifier: Classifier, explain: bool = False) -> dict | list[float]:
     """A SageMaker predict_fn: the answer object for one image's bytes (a plain class list for a model
     that only has class probabilities)."""
-    batch = decode_image_batch(image, classifier.height, classifier.width)
+    batch, log_aspect = decode_image_batch(image, classifier.height, classifier.width)
     try:
-        answer = classifier.answer(batch, explain)
+        answer = classifier.answer(batch, explain, log_aspect)
     except Exception as error:  # onnxruntime raises its own exception types
         raise ModelFailureError(f"The model failed: {type(error).__name__}: {error}") from error
     probabilities = answer if isinstance(answer, list) else answer["probabilities"]

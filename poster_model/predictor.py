@@ -7,13 +7,16 @@ from pathlib import Path
 import numpy as np
 import onnxruntime
 
-from poster_model.preprocess import image_bytes_to_input
+from poster_model.likeness import LikenessReference, detail, poster_likeness
+from poster_model.preprocess import image_bytes_to_input, prepare_image
 
 MODEL_FILE_NAME = "poster_classifier.onnx"
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "model" / MODEL_FILE_NAME
 CLASS_LABELS = ("not thriller", "thriller/crime")
 METADATA_KEY = "poster_model"
-ANSWER_OUTPUTS = ("probabilities", "thriller_probability", "genre_probabilities", "poster_likeness", "evidence")
+ANSWER_OUTPUTS = ("probabilities", "thriller_probability", "genre_probabilities", "feature_distance", "evidence")
+POSTER_LOG_ASPECT = float(np.log(2 / 3))
+"""Assumed for a batch whose images' shapes are unknown (a poster's 2:3)."""
 EVIDENCE_DECIMALS = 4
 
 
@@ -29,6 +32,7 @@ class ModelFacts:
     base_rate: float
     hard_to_tell_band: tuple[float, float]
     poster_likeness_threshold: float
+    likeness_reference: LikenessReference
 
 
 def model_facts(session: onnxruntime.InferenceSession) -> ModelFacts | None:
@@ -38,7 +42,8 @@ def model_facts(session: onnxruntime.InferenceSession) -> ModelFacts | None:
         return None
     facts = json.loads(metadata)
     return ModelFacts(tuple(facts["genres"]), float(facts["base_rate"]), tuple(facts["hard_to_tell_band"]),
-                      float(facts["poster_likeness_threshold"]))
+                      float(facts["poster_likeness_threshold"]),
+                      LikenessReference.from_metadata(facts["likeness_reference"]))
 
 
 class PosterClassifier:
@@ -70,9 +75,13 @@ class PosterClassifier:
         probabilities = self.predict_batch(image_bytes_to_input(data, self.height, self.width))[0]
         return [float(p) for p in probabilities]
 
-    def answer(self, batch: np.ndarray, explain: bool = False) -> dict | list[float]:
+    def poster_likeness(self, batch: np.ndarray, outputs: dict, log_aspects) -> np.ndarray:
+        return poster_likeness(outputs["feature_distance"], detail(batch), log_aspects, self.facts.likeness_reference)
+
+    def answer(self, batch: np.ndarray, explain: bool = False,
+               log_aspect: float = POSTER_LOG_ASPECT) -> dict | list[float]:
         """The endpoint's answer for a batch of one: the whole object, or the plain class list for a model
-        without the answer outputs."""
+        without the answer outputs. log_aspect: ln(width / height) of the image before the resize."""
         if self.facts is None:
             return [float(p) for p in self.predict_batch(batch)[0]]
         outputs = self.outputs(batch)
@@ -83,7 +92,7 @@ class PosterClassifier:
             "base_rate": self.facts.base_rate,
             "hard_to_tell_band": list(self.facts.hard_to_tell_band),
             "genres": [{"genre": name, "probability": probability} for name, probability in genres],
-            "poster_likeness": float(outputs["poster_likeness"][0]),
+            "poster_likeness": float(self.poster_likeness(batch, outputs, log_aspect)[0]),
             "poster_likeness_threshold": self.facts.poster_likeness_threshold,
         }
         if explain:
@@ -94,4 +103,5 @@ class PosterClassifier:
 
     def answer_bytes(self, data: bytes, explain: bool = False) -> dict | list[float]:
         """Raises poster_model.preprocess.InvalidImageError for bytes that are not an image."""
-        return self.answer(image_bytes_to_input(data, self.height, self.width), explain)
+        batch, log_aspect = prepare_image(data, self.height, self.width)
+        return self.answer(batch, explain, log_aspect)

@@ -46,5 +46,11 @@ def to_model_input(image: Image.Image, height: int, width: int) -> np.ndarray:
     return np.asarray(resized, dtype=np.uint8)[np.newaxis]
 
 
+def prepare_image(data: bytes, height: int, width: int) -> tuple[np.ndarray, float]:
+    """The model input, and the natural log of the upright image's width / height (posters are about 2:3)."""
+    image = decode_image(data, draft_side=max(height, width))
+    return to_model_input(image, height, width), float(np.log(image.width / image.height))
+
+
 def image_bytes_to_input(data: bytes, height: int, width: int) -> np.ndarray:
-    return to_model_input(decode_image(data, draft_side=max(height, width)), height, width)
+    return prepare_image(data, height, width)[0]

@@ -2,8 +2,9 @@
 import numpy as np
 from sklearn.metrics import balanced_accuracy_score
 
-MIN_DECISIVE_SHARE = 0.65
-"""The issue asks at least 60 % decisive on validation; 5 points of margin for the step from CV to new posters."""
+MIN_DECISIVE_SHARE = 0.62
+"""The issue asks at least 60 % decisive on validation; 2 points of margin for the step from CV to new posters.
+(0.65 was tried first: 65 % decisive on validation, but balanced accuracy 0.745 there, under the 0.75 asked.)"""
 GRID_QUANTILES = np.linspace(0.0, 1.0, 81)
 
 

@@ -21,7 +21,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from poster_model.preprocess import image_bytes_to_input
+from poster_model.likeness import LikenessReference, detail, poster_likeness, unusualness
+from poster_model.predictor import PosterClassifier
+from poster_model.preprocess import image_bytes_to_input, prepare_image
 from poster_training import backbone, band, calibration, evaluation, graph, head, likeness
 from poster_training.features import extract_pooled_features, poster_pixels
 from scripts.non_poster_images import non_poster_images
@@ -78,6 +80,21 @@ def genre_calibration(oof_genre_scores: np.ndarray, genres: np.ndarray) -> np.nd
     return np.array(rows)
 
 
+def prepared_posters(posters: Path, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Model inputs (N, H, W, 3) and ln(width / height) of each poster, through the serving preprocessing."""
+    prepared = [prepare_image((posters / "images" / f"{poster_id}.jpg").read_bytes(), backbone.INPUT_HEIGHT,
+                              backbone.INPUT_WIDTH) for poster_id in ids]
+    return np.concatenate([pixels for pixels, _ in prepared]), np.array([aspect for _, aspect in prepared])
+
+
+def likeness_reference(x_train: np.ndarray, train_images: np.ndarray, log_aspects: np.ndarray) -> LikenessReference:
+    """The training posters' feature distances (cross-fitted), detail and shape, and their combined scores."""
+    distances, details = likeness.cross_fitted_distances(x_train), detail(train_images)
+    parts = LikenessReference(np.sort(distances), np.sort(details), np.sort(log_aspects), np.array([]))
+    scores = unusualness(distances, details, log_aspects, parts)
+    return LikenessReference(parts.feature_distances, parts.details, parts.log_aspects, np.sort(scores))
+
+
 def build(posters: Path, output: Path, metrics_path: Path, references_path: Path, diagram_path: Path,
           cache_dir: Path) -> dict:
     random.seed(head.SEED)
@@ -122,15 +139,17 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
     genre_platt = genre_calibration(chosen.out_of_fold_genre_scores, genres_train)
     folded = head.folded_head(chosen.genre_model, chosen.stack, chosen.cut)
     mean_genre_part = (x_train @ folded["genre_weight"]).mean(axis=0)
-    poster_likeness = likeness.fit_likeness(x_train)
+    train_images, train_aspects = prepared_posters(posters, [ids[i] for i in train_rows])
+    reference = likeness_reference(x_train, train_images, train_aspects)
+    del train_images
 
-    poster_head = graph.PosterHead(folded, calibrator, genre_platt, mean_genre_part, poster_likeness)
+    poster_head = graph.PosterHead(folded, calibrator, genre_platt, mean_genre_part, likeness.fit_subspace(x_train))
     head_path = graph.export_head(poster_head, cache_dir / "head.onnx", FEATURE_CHANNELS, GRID_ROWS, GRID_COLUMNS)
     base_rate = float(y_train.mean())
     metadata = {"genres": target_genres, "base_rate": round(base_rate, 4),
                 "hard_to_tell_band": [round(hard_to_tell[0], 4), round(hard_to_tell[1], 4)],
                 "poster_likeness_threshold": likeness.FLAG_SHARE, "calibration": calibrator.kind,
-                "evidence_grid": [GRID_ROWS, GRID_COLUMNS]}
+                "evidence_grid": [GRID_ROWS, GRID_COLUMNS], "likeness_reference": reference.to_metadata()}
     output.parent.mkdir(parents=True, exist_ok=True)
     graph.merge(int8_extractor, head_path, output, metadata)
     size = output.stat().st_size
@@ -138,15 +157,16 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
         raise SystemExit(f"{output} is {size} bytes, over the {MAX_MODEL_BYTES} byte limit")
 
     session = onnxruntime.InferenceSession(str(output), providers=["CPUExecutionProvider"])
-    validation_images = np.concatenate([poster_pixels(posters, ids[i]) for i in validation_rows])
+    validation_images, validation_aspects = prepared_posters(posters, [ids[i] for i in validation_rows])
     outputs = evaluation.run_model(session, validation_images)
+    validation_likeness = poster_likeness(outputs["feature_distance"], detail(validation_images), validation_aspects,
+                                          reference)
     validation = evaluation.answer_figures(outputs, y_validation, hard_to_tell, target_genres, genres_validation,
-                                           likeness.FLAG_SHARE)
+                                           validation_likeness < likeness.FLAG_SHARE)
     calibration.reliability_diagram(
         outputs["thriller_probability"].astype(np.float64), y_validation, diagram_path,
         f"Reliability on {len(validation_rows)} validation posters (ECE {validation['calibration']['ece_10_bins']:.3f})")
-    validation["not_a_poster_images"] = evaluation.non_poster_figures(
-        session, non_poster_images(), backbone.INPUT_HEIGHT, backbone.INPUT_WIDTH, likeness.FLAG_SHARE)
+    validation["not_a_poster_images"] = evaluation.non_poster_figures(PosterClassifier(output), non_poster_images())
     deletion_rows = np.random.default_rng(head.SEED).choice(len(validation_rows), DELETION_TEST_POSTERS, replace=False)
     validation["evidence_deletion_test"] = evaluation.deletion_test(session, validation_images[np.sort(deletion_rows)],
                                                                     head.SEED)

@@ -3,7 +3,6 @@ import numpy as np
 import onnxruntime
 from sklearn.metrics import balanced_accuracy_score, confusion_matrix, roc_auc_score
 
-from poster_model.preprocess import image_bytes_to_input
 from poster_training.band import decisive_figures
 from poster_training.calibration import brier, expected_calibration_error, log_loss
 
@@ -28,7 +27,7 @@ def thriller_logit(outputs: dict) -> np.ndarray:
 
 
 def answer_figures(outputs: dict, y: np.ndarray, band: tuple[float, float], genre_names, genres: np.ndarray,
-                   likeness_threshold: float) -> dict:
+                   flagged: np.ndarray) -> dict:
     p = outputs["thriller_probability"].astype(np.float64)
     logit = thriller_logit(outputs)
     predicted = (logit > 0).astype(int)
@@ -47,15 +46,17 @@ def answer_figures(outputs: dict, y: np.ndarray, band: tuple[float, float], genr
         "hard_to_tell": {"band": [round(band[0], 4), round(band[1], 4)], "decisive_share": round(share, 4),
                          "balanced_accuracy_on_decisive": round(decisive_accuracy, 4)},
         "genre_roc_auc": dict(sorted(genre_auc.items(), key=lambda item: -item[1])),
-        "flagged_not_a_poster": round(float((outputs["poster_likeness"] < likeness_threshold).mean()), 4),
+        "flagged_not_a_poster": round(float(flagged.mean()), 4),
     }
 
 
-def non_poster_figures(session, images: list[tuple[str, bytes]], height: int, width: int,
-                       likeness_threshold: float) -> dict:
-    pixels = np.concatenate([image_bytes_to_input(data, height, width) for _, data in images])
-    likeness = run_model(session, pixels)["poster_likeness"]
-    missed = [name for (name, _), value in zip(images, likeness) if value >= likeness_threshold]
+def non_poster_figures(classifier, images: list[tuple[str, bytes]]) -> dict:
+    """Through the shipped file as the endpoint runs it (the image's own shape included)."""
+    missed = []
+    for name, data in images:
+        answer = classifier.answer_bytes(data)
+        if answer["poster_likeness"] >= answer["poster_likeness_threshold"]:
+            missed.append(name)
     return {"images": len(images), "flagged_share": round(1 - len(missed) / len(images), 4), "not_flagged": missed}
 
 

@@ -1,8 +1,9 @@
 """The shipped graph: int8 backbone feature maps -> a float head with every answer the endpoint gives.
 
 Outputs (N = batch): probabilities (N, 2) class-balanced softmax (argmax = the balanced-accuracy decision),
-thriller_probability (N,) calibrated, genre_probabilities (N, G) calibrated, poster_likeness (N,), and
-evidence (N, 13, 9): each cell's push on the thriller logit, relative to an average training poster.
+thriller_probability (N,) calibrated, genre_probabilities (N, G) calibrated, feature_distance (N,) from the
+training posters (poster_model.likeness turns it into poster likeness), and evidence (N, 13, 9): each cell's push
+on the thriller logit, relative to an average training poster.
 
 Evidence is exact for the linear part: the pooled features are the mean of the cells' features, the genre
 scores are linear in them, so each cell's share of every genre score is known; the head's quadratic term
@@ -19,10 +20,10 @@ from torch import nn
 
 from poster_training.backbone import export_onnx
 from poster_training.calibration import PROBABILITY_FLOOR, Calibrator
-from poster_training.likeness import LikenessModel
+from poster_training.likeness import Subspace
 
 METADATA_KEY = "poster_model"
-OUTPUT_NAMES = ("probabilities", "thriller_probability", "genre_probabilities", "poster_likeness", "evidence")
+OUTPUT_NAMES = ("probabilities", "thriller_probability", "genre_probabilities", "feature_distance", "evidence")
 
 
 def buffer(values) -> torch.Tensor:
@@ -60,7 +61,7 @@ class Calibration(nn.Module):
 
 class PosterHead(nn.Module):
     def __init__(self, head: dict[str, np.ndarray], calibrator: Calibrator, genre_platt: np.ndarray,
-                 mean_genre_part: np.ndarray, likeness: LikenessModel):
+                 mean_genre_part: np.ndarray, subspace: Subspace):
         super().__init__()
         for name, values in head.items():
             self.register_buffer(name, buffer(values))
@@ -68,13 +69,11 @@ class PosterHead(nn.Module):
         self.register_buffer("genre_slope", buffer(genre_platt[:, 0]))
         self.register_buffer("genre_intercept", buffer(genre_platt[:, 1]))
         self.register_buffer("mean_genre_part", buffer(mean_genre_part))
-        subspace = likeness.subspace
         self.register_buffer("feature_mean", buffer(subspace.mean))
         self.register_buffer("feature_scale", buffer(subspace.scale))
         self.register_buffer("components", buffer(subspace.components))
         self.register_buffer("inverse_variances", buffer(1 / subspace.variances))
         self.register_buffer("inverse_residual_variance", buffer(1 / subspace.residual_variance))
-        self.register_buffer("reference_distances", buffer(likeness.reference_distances))
 
     def forward(self, feature_map: torch.Tensor):
         pooled = feature_map.mean(dim=(2, 3))
@@ -93,10 +92,9 @@ class PosterHead(nn.Module):
         z = (pooled - self.feature_mean) / self.feature_scale
         projected = z @ self.components
         residual = torch.relu((z * z).sum(dim=1) - (projected * projected).sum(dim=1))
-        distance = torch.sqrt((projected * projected * self.inverse_variances).sum(dim=1)
-                              + residual * self.inverse_residual_variance)
-        poster_likeness = (self.reference_distances[None, :] >= distance[:, None]).float().mean(dim=1)
-        return probabilities, thriller_probability, genre_probabilities, poster_likeness, evidence
+        feature_distance = torch.sqrt((projected * projected * self.inverse_variances).sum(dim=1)
+                                      + residual * self.inverse_residual_variance)
+        return probabilities, thriller_probability, genre_probabilities, feature_distance, evidence
 
 
 def export_head(head: PosterHead, path: Path, channels: int, rows: int, columns: int) -> Path:

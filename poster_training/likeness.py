@@ -1,8 +1,8 @@
-"""How much an image looks like a movie poster: its distance from the training posters in feature space.
+"""The feature part of poster likeness: distance from the training posters in the backbone's feature space.
 
-Standardised pooled features -> principal subspace (Mahalanobis distance there) plus the residual outside it;
-poster_likeness is the share of training posters (each measured by a model fitted without it) that lie at
-least as far away, so it reads like a p-value: 0.004 means "only 0.4 % of real posters look this unusual".
+Standardised pooled features -> principal subspace (Mahalanobis distance there) plus the residual outside it.
+The training posters' own distances are cross-fitted (each from a subspace fitted without it), so they are the
+distances a new poster would get; poster_model.likeness combines them with detail and aspect ratio.
 """
 from dataclasses import dataclass
 
@@ -12,10 +12,8 @@ from sklearn.model_selection import KFold
 from poster_training.head import CV_FOLDS, SEED
 
 COMPONENTS = 32
-REFERENCE_QUANTILES = 512
-"""The reference distances are stored as this many quantiles (enough resolution below the 1 % tail)."""
 FLAG_SHARE = 0.004
-"""Likeness under this flags "not a poster": about 0.4 % of training posters (cross-fitted); the issue allows 1 %."""
+"""Likeness under this flags "not a poster": about 0.4 % of training posters; the issue allows 1 % of validation."""
 
 
 @dataclass
@@ -42,24 +40,9 @@ def fit_subspace(x: np.ndarray, components: int = COMPONENTS) -> Subspace:
     return Subspace(mean, scale, vt[:components].T, variances[:components], float(residual_variance))
 
 
-@dataclass
-class LikenessModel:
-    subspace: Subspace
-    reference_distances: np.ndarray
-    """Sorted quantiles of cross-fitted training distances."""
-
-    def likeness(self, x: np.ndarray) -> np.ndarray:
-        return likeness_from_distance(self.subspace.distance(x), self.reference_distances)
-
-
-def likeness_from_distance(distance: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    return (reference[None, :] >= distance[:, None]).mean(axis=1)
-
-
-def fit_likeness(x: np.ndarray) -> LikenessModel:
-    """The subspace from all training posters; the reference distances each from a subspace that never saw it."""
+def cross_fitted_distances(x: np.ndarray) -> np.ndarray:
+    """Each training poster's distance from a subspace fitted without it."""
     distances = np.zeros(len(x))
     for fit_rows, held_rows in KFold(CV_FOLDS, shuffle=True, random_state=SEED).split(x):
         distances[held_rows] = fit_subspace(x[fit_rows]).distance(x[held_rows])
-    reference = np.quantile(distances, (np.arange(REFERENCE_QUANTILES) + 0.5) / REFERENCE_QUANTILES)
-    return LikenessModel(fit_subspace(x), np.sort(reference))
+    return distances

@@ -47,10 +47,11 @@ def test_image_bodies_are_accepted_and_predicted(classifier, content_type, image
     assert answer["probabilities"] == pytest.approx(classifier.predict_bytes(body), abs=1e-6)
 
 
-def test_an_image_becomes_one_model_sized_uint8_image(classifier):
-    batch = invocation.decode_image_batch(poster_jpeg(), classifier.height, classifier.width)
+def test_an_image_becomes_one_model_sized_uint8_image_and_its_own_aspect_ratio(classifier):
+    batch, log_aspect = invocation.decode_image_batch(poster_jpeg(300, 450), classifier.height, classifier.width)
     assert batch.dtype == np.uint8
     assert batch.shape == (1, classifier.height, classifier.width, 3)
+    assert log_aspect == pytest.approx(np.log(300 / 450))
 
 
 @pytest.mark.parametrize("content_type", ["text/csv", "application/json", None])

@@ -46,7 +46,7 @@ def test_graph_takes_uint8_nhwc_with_any_batch_and_answers_every_output():
     assert isinstance(batch, str) and isinstance(height, int) and isinstance(width, int) and channels == 3
     outputs = {output.name: output.type for output in session.get_outputs()}
     assert outputs == {name: "tensor(float)" for name in (
-        "probabilities", "thriller_probability", "genre_probabilities", "poster_likeness", "evidence")}
+        "probabilities", "thriller_probability", "genre_probabilities", "feature_distance", "evidence")}
 
 
 def test_the_backbone_is_quantised_to_int8_and_the_head_is_float():
@@ -57,13 +57,16 @@ def test_the_backbone_is_quantised_to_int8_and_the_head_is_float():
     assert head_weights and all(i.data_type == onnx.TensorProto.FLOAT for i in head_weights)
 
 
-def test_the_file_carries_genres_base_rate_band_and_poster_threshold(classifier):
+def test_the_file_carries_genres_base_rate_band_and_what_poster_likeness_compares_with(classifier):
     facts = classifier.facts
     assert len(facts.genres) == 18 and "Thriller" in facts.genres and "Crime" in facts.genres
     assert 0.2 < facts.base_rate < 0.3
     low, high = facts.hard_to_tell_band
     assert 0 < low < high < 1
     assert 0 < facts.poster_likeness_threshold <= 0.01
+    reference = facts.likeness_reference
+    for values in (reference.feature_distances, reference.details, reference.log_aspects, reference.scores):
+        assert len(values) > 4000 and np.all(np.diff(values) >= 0)
 
 
 def test_answers_match_those_recorded_when_the_file_was_built(classifier, references, generated_batch):
@@ -87,10 +90,11 @@ def test_batch_answers_are_probabilities_of_the_documented_shapes(classifier, ge
     n = len(generated_batch)
     assert outputs["probabilities"].shape == (n, 2)
     np.testing.assert_allclose(outputs["probabilities"].sum(axis=1), 1.0, atol=1e-5)
-    assert outputs["thriller_probability"].shape == (n,) and outputs["poster_likeness"].shape == (n,)
+    assert outputs["thriller_probability"].shape == (n,) and outputs["feature_distance"].shape == (n,)
+    assert np.all(outputs["feature_distance"] >= 0)
     assert outputs["genre_probabilities"].shape == (n, 18)
     assert outputs["evidence"].shape == (n, *GRID)
-    for name in ("probabilities", "thriller_probability", "genre_probabilities", "poster_likeness"):
+    for name in ("probabilities", "thriller_probability", "genre_probabilities"):
         assert np.all((outputs[name] >= 0) & (outputs[name] <= 1)), name
 
 
