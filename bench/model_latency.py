@@ -114,14 +114,18 @@ def baseline_model(path: Path | None, scratch: Path) -> Path:
     return target
 
 
-def time_alternately(calls: dict, items) -> dict[str, list[float]]:
-    """Each item through every call in turn, so both see the same machine load."""
+def time_alternately(calls: dict, items, block: int = 10) -> dict[str, list[float]]:
+    """Blocks of items through each call in turn, the order flipped every round, so both see the same machine
+    load; blocks rather than single items, because onnxruntime's threads spin for a while after each run and
+    would otherwise steal the other session's CPU."""
     durations = {name: [] for name in calls}
-    for item in items:
-        for name, call in calls.items():
-            started = time.perf_counter()
-            call(item)
-            durations[name].append(time.perf_counter() - started)
+    names = list(calls)
+    for round_number, start in enumerate(range(0, len(items), block)):
+        for name in (names if round_number % 2 == 0 else names[::-1]):
+            for item in items[start:start + block]:
+                started = time.perf_counter()
+                calls[name](item)
+                durations[name].append(time.perf_counter() - started)
     return durations
 
 

@@ -1,18 +1,23 @@
-"""How much an image looks like a movie poster, from three things a poster has and most other images lack.
+"""How much an image looks like a movie poster, from four things a poster has and most other images lack.
 
 1. Backbone features like the training posters' (distance in a principal subspace, computed in the graph).
 2. Detail: blank and smoothly shaded images have almost none (mean step between neighbouring grey pixels).
-3. A poster's shape: most are about 2:3 upright (the image's own aspect ratio, before the model's resize).
+3. Texture almost everywhere: screenshots and charts are mostly perfectly flat background (share of pixels
+   whose grey value equals its neighbours').
+4. A poster's shape: most are about 2:3 upright (the image's own aspect ratio, before the model's resize).
 
-Each becomes a tail probability against the training posters, the three are combined as a sum of
--log tails (aspect weighted by half: posters do come in other shapes), and poster_likeness is the share
-of training posters whose combined score is at least as unusual: it reads like a p-value.
+Each becomes a tail probability against the training posters, they are combined as a sum of -log tails
+(aspect weighted by half: posters do come in other shapes), and poster_likeness is the share of training
+posters whose combined score is at least as unusual: it reads like a p-value.
 """
 from dataclasses import dataclass
 
 import numpy as np
 
 ASPECT_WEIGHT = 0.5
+FLAT_STEP = 1.0
+"""A pixel is flat when its grey steps down and across add up to less than this (out of 255)."""
+REFERENCE_NAMES = ("feature_distances", "details", "flat_shares", "log_aspects", "scores")
 
 
 @dataclass(frozen=True)
@@ -20,45 +25,64 @@ class LikenessReference:
     """Sorted values of the training posters (feature distances cross-fitted), carried in the model file."""
     feature_distances: np.ndarray
     details: np.ndarray
+    flat_shares: np.ndarray
     log_aspects: np.ndarray
     scores: np.ndarray
 
     @classmethod
     def from_metadata(cls, values: dict) -> "LikenessReference":
-        return cls(*(np.asarray(values[name], dtype=np.float64)
-                     for name in ("feature_distances", "details", "log_aspects", "scores")))
+        return cls(*(np.asarray(values[name], dtype=np.float64) for name in REFERENCE_NAMES))
 
     def to_metadata(self) -> dict:
-        return {name: [float(f"{v:.6g}") for v in getattr(self, name)]
-                for name in ("feature_distances", "details", "log_aspects", "scores")}
+        return {name: [float(f"{v:.6g}") for v in getattr(self, name)] for name in REFERENCE_NAMES}
 
 
-def detail(batch: np.ndarray) -> np.ndarray:
-    """(N, H, W, 3) uint8 -> (N,): mean absolute step between neighbouring grey pixels, down and across."""
+def grey_steps(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(N, H, W, 3) uint8 -> absolute grey steps down (N, H-1, W-1) and across (N, H-1, W-1)."""
     grey = batch.astype(np.float32).mean(axis=3)
-    return np.abs(np.diff(grey, axis=1)).mean(axis=(1, 2)) + np.abs(np.diff(grey, axis=2)).mean(axis=(1, 2))
+    return np.abs(np.diff(grey, axis=1))[:, :, :-1], np.abs(np.diff(grey, axis=2))[:, :-1, :]
+
+
+def texture(batch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(detail, flat share) of each image: the mean step between neighbouring grey pixels (down plus across),
+    and the share of pixels whose steps add up to less than FLAT_STEP."""
+    down, across = grey_steps(batch)
+    steps = down + across
+    return steps.mean(axis=(1, 2)), (steps < FLAT_STEP).mean(axis=(1, 2))
 
 
 def share_at_or_above(values: np.ndarray, sorted_reference: np.ndarray) -> np.ndarray:
     return 1 - np.searchsorted(sorted_reference, values, side="left") / len(sorted_reference)
 
 
-def share_at_or_below(values: np.ndarray, sorted_reference: np.ndarray) -> np.ndarray:
-    return np.searchsorted(sorted_reference, values, side="right") / len(sorted_reference)
+def upper_tail(values: np.ndarray, sorted_reference: np.ndarray) -> np.ndarray:
+    """The share of training posters at or above each value; beyond the farthest poster an exponential tail
+    fitted to the top 1 %, so that far beyond still counts for more than just beyond."""
+    n = len(sorted_reference)
+    top = sorted_reference[int(0.99 * n):]
+    scale = max(float(np.mean(top - top[0])), 1e-9)
+    beyond = (0.5 / n) * np.exp(-np.maximum(values - sorted_reference[-1], 0) / scale)
+    return np.where(values > sorted_reference[-1], beyond,
+                    np.maximum(share_at_or_above(values, sorted_reference), 0.5 / n))
 
 
-def unusualness(feature_distance, image_detail, log_aspect, reference: LikenessReference) -> np.ndarray:
-    """Sum of -log tail probabilities; a tail is never below half a training poster's share."""
-    floor = 0.5 / len(reference.feature_distances)
-    aspect_tail = np.minimum(1.0, 2 * np.minimum(share_at_or_below(log_aspect, reference.log_aspects),
-                                                 share_at_or_above(log_aspect, reference.log_aspects)))
-    tails = (share_at_or_above(feature_distance, reference.feature_distances),
-             share_at_or_below(image_detail, reference.details), aspect_tail)
-    weights = (1.0, 1.0, ASPECT_WEIGHT)
-    return sum(w * -np.log(np.maximum(t, floor)) for w, t in zip(weights, tails))
+def lower_tail(values: np.ndarray, sorted_reference: np.ndarray) -> np.ndarray:
+    return upper_tail(-values, -sorted_reference[::-1])
 
 
-def poster_likeness(feature_distance, image_detail, log_aspect, reference: LikenessReference) -> np.ndarray:
-    score = unusualness(np.atleast_1d(feature_distance), np.atleast_1d(image_detail), np.atleast_1d(log_aspect),
+def unusualness(feature_distance, image_detail, flat_share, log_aspect, reference: LikenessReference) -> np.ndarray:
+    """Sum of -log tail probabilities (features far, detail low, flat share high, shape odd either way)."""
+    aspect_tail = np.minimum(1.0, 2 * np.minimum(lower_tail(log_aspect, reference.log_aspects),
+                                                 upper_tail(log_aspect, reference.log_aspects)))
+    tails = (upper_tail(feature_distance, reference.feature_distances), lower_tail(image_detail, reference.details),
+             upper_tail(flat_share, reference.flat_shares), aspect_tail)
+    weights = (1.0, 1.0, 1.0, ASPECT_WEIGHT)
+    return sum(w * -np.log(np.maximum(t, 1e-300)) for w, t in zip(weights, tails))
+
+
+def poster_likeness(feature_distance, batch: np.ndarray, log_aspect, reference: LikenessReference) -> np.ndarray:
+    """feature_distance (N,) from the graph, the model input batch (N, H, W, 3), ln(width / height) (N,)."""
+    image_detail, flat_share = texture(batch)
+    score = unusualness(np.atleast_1d(feature_distance), image_detail, flat_share, np.atleast_1d(log_aspect),
                         reference)
     return share_at_or_above(score, reference.scores)

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime
 
-from poster_model.likeness import LikenessReference, detail, poster_likeness
+from poster_model.likeness import LikenessReference, poster_likeness
 from poster_model.preprocess import image_bytes_to_input, prepare_image
 
 MODEL_FILE_NAME = "poster_classifier.onnx"
@@ -76,7 +76,7 @@ class PosterClassifier:
         return [float(p) for p in probabilities]
 
     def poster_likeness(self, batch: np.ndarray, outputs: dict, log_aspects) -> np.ndarray:
-        return poster_likeness(outputs["feature_distance"], detail(batch), log_aspects, self.facts.likeness_reference)
+        return poster_likeness(outputs["feature_distance"], batch, log_aspects, self.facts.likeness_reference)
 
     def answer(self, batch: np.ndarray, explain: bool = False,
                log_aspect: float = POSTER_LOG_ASPECT) -> dict | list[float]:

@@ -21,12 +21,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
-from poster_model.likeness import LikenessReference, detail, poster_likeness, unusualness
+from poster_model.likeness import LikenessReference, poster_likeness, texture, unusualness
 from poster_model.predictor import PosterClassifier
 from poster_model.preprocess import image_bytes_to_input, prepare_image
 from poster_training import backbone, band, calibration, evaluation, graph, head, likeness
 from poster_training.features import extract_pooled_features, poster_pixels
-from scripts.non_poster_images import non_poster_images
+from scripts.non_poster_images import fresh_non_poster_images, non_poster_images
 from scripts.reference_images import reference_image_bytes
 
 VALIDATION_FRACTION = 0.2
@@ -88,11 +88,14 @@ def prepared_posters(posters: Path, ids: list[str]) -> tuple[np.ndarray, np.ndar
 
 
 def likeness_reference(x_train: np.ndarray, train_images: np.ndarray, log_aspects: np.ndarray) -> LikenessReference:
-    """The training posters' feature distances (cross-fitted), detail and shape, and their combined scores."""
-    distances, details = likeness.cross_fitted_distances(x_train), detail(train_images)
-    parts = LikenessReference(np.sort(distances), np.sort(details), np.sort(log_aspects), np.array([]))
-    scores = unusualness(distances, details, log_aspects, parts)
-    return LikenessReference(parts.feature_distances, parts.details, parts.log_aspects, np.sort(scores))
+    """The training posters' feature distances (cross-fitted), texture and shape, and their combined scores."""
+    distances = likeness.cross_fitted_distances(x_train)
+    details, flat_shares = texture(train_images)
+    parts = LikenessReference(np.sort(distances), np.sort(details), np.sort(flat_shares), np.sort(log_aspects),
+                              np.array([]))
+    scores = unusualness(distances, details, flat_shares, log_aspects, parts)
+    return LikenessReference(parts.feature_distances, parts.details, parts.flat_shares, parts.log_aspects,
+                             np.sort(scores))
 
 
 def build(posters: Path, output: Path, metrics_path: Path, references_path: Path, diagram_path: Path,
@@ -159,14 +162,16 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
     session = onnxruntime.InferenceSession(str(output), providers=["CPUExecutionProvider"])
     validation_images, validation_aspects = prepared_posters(posters, [ids[i] for i in validation_rows])
     outputs = evaluation.run_model(session, validation_images)
-    validation_likeness = poster_likeness(outputs["feature_distance"], detail(validation_images), validation_aspects,
+    validation_likeness = poster_likeness(outputs["feature_distance"], validation_images, validation_aspects,
                                           reference)
     validation = evaluation.answer_figures(outputs, y_validation, hard_to_tell, target_genres, genres_validation,
                                            validation_likeness < likeness.FLAG_SHARE)
     calibration.reliability_diagram(
         outputs["thriller_probability"].astype(np.float64), y_validation, diagram_path,
         f"Reliability on {len(validation_rows)} validation posters (ECE {validation['calibration']['ece_10_bins']:.3f})")
-    validation["not_a_poster_images"] = evaluation.non_poster_figures(PosterClassifier(output), non_poster_images())
+    classifier = PosterClassifier(output)
+    validation["not_a_poster_images"] = evaluation.non_poster_figures(classifier, non_poster_images())
+    validation["not_a_poster_fresh_images"] = evaluation.non_poster_figures(classifier, fresh_non_poster_images())
     deletion_rows = np.random.default_rng(head.SEED).choice(len(validation_rows), DELETION_TEST_POSTERS, replace=False)
     validation["evidence_deletion_test"] = evaluation.deletion_test(session, validation_images[np.sort(deletion_rows)],
                                                                     head.SEED)

@@ -123,3 +123,70 @@ def non_poster_images() -> list[tuple[str, bytes]]:
     rng = np.random.default_rng(SEED)
     drawn = (solid_colours() + gradients(rng) + noise(rng) + text_screenshots(rng) + charts(rng))
     return [(name, png(image)) for name, image in drawn] + package_photos()
+
+
+FRESH_SEED = 9090
+FRESH_SKIMAGE_PHOTOS = ("chessboard_RGB.png", "phantom.png", "motorcycle_right.png", "no_time_for_that_tiny.gif")
+
+
+def spreadsheets(rng: np.random.Generator) -> list[tuple[str, Image.Image]]:
+    font = ImageFont.load_default(size=13)
+    found = []
+    for index, size in enumerate([(900, 600), (400, 600)]):
+        image = Image.new("RGB", size, "white")
+        draw = ImageDraw.Draw(image)
+        for x in range(0, size[0], 90):
+            draw.line((x, 0, x, size[1]), fill=(200, 200, 200))
+        for y in range(0, size[1], 22):
+            draw.line((0, y, size[0], y), fill=(200, 200, 200))
+            for x in range(0, size[0], 90):
+                draw.text((x + 6, y + 4), f"{rng.integers(0, 99999):,}", fill="black", font=font)
+        found.append((f"fresh_spreadsheet_{index}", image))
+    return found
+
+
+def code_editors(rng: np.random.Generator) -> list[tuple[str, Image.Image]]:
+    font = ImageFont.load_default(size=15)
+    colours = [(86, 156, 214), (206, 145, 120), (181, 206, 168), (220, 220, 170), (212, 212, 212)]
+    found = []
+    for index, size in enumerate([(1200, 800), (500, 750)]):
+        image = Image.new("RGB", size, (30, 30, 30))
+        draw = ImageDraw.Draw(image)
+        for y in range(10, size[1] - 20, 20):
+            x = 20 + 30 * int(rng.integers(0, 4))
+            for _ in range(int(rng.integers(1, 5))):
+                word = "".join(chr(int(c)) for c in rng.integers(97, 123, size=int(rng.integers(2, 9))))
+                draw.text((x, y), word, fill=colours[int(rng.integers(0, 5))], font=font)
+                x += 10 * len(word) + 12
+        found.append((f"fresh_code_editor_{index}", image))
+    return found
+
+
+def scatter_plots(rng: np.random.Generator) -> list[tuple[str, Image.Image]]:
+    found = []
+    for index in range(3):
+        image = Image.new("RGB", (600, 450), "white")
+        draw = ImageDraw.Draw(image)
+        draw.line((40, 420, 580, 420), fill="black", width=2)
+        draw.line((40, 20, 40, 420), fill="black", width=2)
+        for x, y in zip(rng.normal(300, 90, 200), rng.normal(220, 70, 200)):
+            draw.ellipse((x - 3, y - 3, x + 3, y + 3), fill=CHART_COLOURS[index])
+        found.append((f"fresh_scatter_{index}", image))
+    return found
+
+
+def faces() -> list[tuple[str, Image.Image]]:
+    import skimage.data
+    pictures = np.load(Path(skimage.data.__file__).parent / "lfw_subset.npy")[:3]
+    return [(f"fresh_face_{i}", Image.fromarray((picture * 255).astype(np.uint8)).resize((250, 250)).convert("RGB"))
+            for i, picture in enumerate(pictures)]
+
+
+def fresh_non_poster_images() -> list[tuple[str, bytes]]:
+    """A second set, made after the detector was designed on the first and never used to choose anything."""
+    import skimage.data
+    rng = np.random.default_rng(FRESH_SEED)
+    drawn = spreadsheets(rng) + code_editors(rng) + scatter_plots(rng) + faces()
+    photos = [(f"fresh_skimage_{name.rsplit('.', 1)[0]}", (Path(skimage.data.__file__).parent / name).read_bytes())
+              for name in FRESH_SKIMAGE_PHOTOS]
+    return [(name, png(image)) for name, image in drawn] + photos

@@ -65,7 +65,8 @@ def test_the_file_carries_genres_base_rate_band_and_what_poster_likeness_compare
     assert 0 < low < high < 1
     assert 0 < facts.poster_likeness_threshold <= 0.01
     reference = facts.likeness_reference
-    for values in (reference.feature_distances, reference.details, reference.log_aspects, reference.scores):
+    for values in (reference.feature_distances, reference.details, reference.flat_shares, reference.log_aspects,
+                   reference.scores):
         assert len(values) > 4000 and np.all(np.diff(values) >= 0)
 
 
