@@ -15,15 +15,13 @@ import argparse
 import json
 import statistics
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from tests.fake_sagemaker import running_fake_sagemaker  # noqa: E402
-from tests.hostile_images import CASES  # noqa: E402
+from tests.hostile_images import CASES, HostileCase  # noqa: E402
 from tests.images import encode, poster_art  # noqa: E402
 from tests.lambda_handler import handler_call  # noqa: E402
 
@@ -31,30 +29,22 @@ MAX_CPU_SECONDS = 2.0
 MAX_PEAK_MB = 400
 
 
-@dataclass(frozen=True)
-class Image:
-    id: str
-    build: Callable[[], bytes]
-    content_type: str
-    expected: int
-
-
 NORMAL_POSTERS = [
-    Image("normal: page's 341x512 JPEG", lambda: encode(poster_art(341, 512), "JPEG", quality=85), "image/jpeg", 200),
-    Image("normal: 2000x3000 JPEG poster", lambda: encode(poster_art(2000, 3000), "JPEG", quality=90),
-          "image/jpeg", 200),
-    Image("normal: 1000x1500 PNG poster", lambda: encode(poster_art(1000, 1500), "PNG"), "image/png", 200),
+    HostileCase("normal: page's 341x512 JPEG", lambda: encode(poster_art(341, 512), "JPEG", quality=85),
+                "image/jpeg", 200),
+    HostileCase("normal: 2000x3000 JPEG poster", lambda: encode(poster_art(2000, 3000), "JPEG", quality=90),
+                "image/jpeg", 200),
+    HostileCase("normal: 1000x1500 PNG poster", lambda: encode(poster_art(1000, 1500), "PNG"), "image/png", 200),
 ]
-HOSTILE = [Image(case.id, case.build, case.content_type, case.status) for case in CASES]
 
 
-def measure(image: Image, sagemaker_url: str, runs: int) -> dict:
+def measure(image: HostileCase, sagemaker_url: str, runs: int) -> dict:
     data = image.build()
     answers = [handler_call(data, image.content_type, sagemaker_url) for _ in range(runs)]
     statuses = sorted({answer.status for answer in answers})
     cpu = statistics.median(answer.cpu_seconds for answer in answers)
     peak = max(answer.peak_mb for answer in answers)
-    within = cpu <= MAX_CPU_SECONDS and peak <= MAX_PEAK_MB and statuses == [image.expected]
+    within = cpu <= MAX_CPU_SECONDS and peak <= MAX_PEAK_MB and statuses == [image.status]
     return {"image": image.id, "bytes": len(data), "status": "/".join(map(str, statuses)),
             "cpu_s_median": round(cpu, 3), "peak_mb_max": round(peak, 1),
             "baseline_mb": round(min(answer.baseline_mb for answer in answers), 1),
@@ -67,7 +57,7 @@ def main() -> None:
     parser.add_argument("--case", action="append", default=[], help="only these image ids (repeatable)")
     args = parser.parse_args()
 
-    images = [image for image in NORMAL_POSTERS + HOSTILE if not args.case or image.id in args.case]
+    images = [image for image in NORMAL_POSTERS + CASES if not args.case or image.id in args.case]
     rows = []
     with running_fake_sagemaker() as sagemaker:
         sagemaker.answer([0.3, 0.7])
