@@ -26,10 +26,10 @@ def with_connect_src(index_html: str, api_url: str) -> str:
     directive = f"connect-src 'self' {api_origin(api_url)}"
 
     def rewritten(match: re.Match) -> str:
-        directives = [part.strip() for part in match[2].split(";") if part.strip()]
-        if not any(part.split()[0].lower() == "connect-src" for part in directives):
+        directives = [directive if part.split()[0].lower() == "connect-src" else part
+                      for part in (part.strip() for part in match[2].split(";")) if part]
+        if directive not in directives:
             directives.append(directive)
-        directives = [directive if part.split()[0].lower() == "connect-src" else part for part in directives]
         return f"{match[1]}{'; '.join(directives)}{match[3]}"
 
     return CSP_META.sub(rewritten, index_html, count=1)

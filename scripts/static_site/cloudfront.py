@@ -4,6 +4,7 @@ The sync finds its own distribution by its comment (one per bucket), so every ru
 """
 import time
 
+from scripts.static_site.dns import aws_domain
 from scripts.static_site.site_files import CONFIG_KEY, INDEX_KEY
 
 CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -62,7 +63,6 @@ def managed_settings(bucket: str, region: str, origin_access_control_id: str, er
                      domain: str | None, certificate_arn: str | None) -> dict:
     """The part of the distribution's configuration the sync decides; the rest is left as it is."""
     origin_id = f"s3-{bucket}"
-    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
     methods = {"Quantity": 2, "Items": ["GET", "HEAD"]}
     if certificate_arn:
         certificate = {"ACMCertificateArn": certificate_arn, "SSLSupportMethod": "sni-only",
@@ -78,7 +78,7 @@ def managed_settings(bucket: str, region: str, origin_access_control_id: str, er
         "Aliases": {"Quantity": 1, "Items": [domain]} if domain else {"Quantity": 0},
         "Origins": {"Quantity": 1, "Items": [{
             "Id": origin_id,
-            "DomainName": f"{bucket}.s3.{region}.{suffix}",
+            "DomainName": f"{bucket}.s3.{region}.{aws_domain(region)}",
             "OriginPath": "",
             "OriginAccessControlId": origin_access_control_id,
             "S3OriginConfig": {"OriginAccessIdentity": ""},

@@ -50,11 +50,15 @@ DASH_WEBSITE_REGIONS = frozenset({
 })
 
 
+def aws_domain(region: str) -> str:
+    """The domain of the region's AWS endpoints: amazonaws.com, or amazonaws.com.cn in China."""
+    return "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+
+
 def website_host(region: str) -> str:
     """The regional S3 website endpoint, without the bucket name (also the Route 53 alias target)."""
-    suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
     separator = "-" if region in DASH_WEBSITE_REGIONS else "."
-    return f"s3-website{separator}{region}.{suffix}"
+    return f"s3-website{separator}{region}.{aws_domain(region)}"
 
 
 def website_url(bucket: str, region: str) -> str:
