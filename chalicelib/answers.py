@@ -117,11 +117,16 @@ def endpoint_verdict(endpoint_answer: dict) -> str:
                        looks_like_a_poster(endpoint_answer))
 
 
+def one_bit_decision(probabilities: list[float], settings: Settings) -> tuple[str, bool]:
+    """The label with the highest score, and whether it is the thriller label."""
+    best = max(range(len(probabilities)), key=probabilities.__getitem__)
+    return settings.class_labels[best], best == settings.thriller_index
+
+
 def prediction_answer(endpoint_answer: dict | list[float], settings: Settings, explain: bool = False) -> dict:
     if isinstance(endpoint_answer, list):
         return reduced_answer(endpoint_answer, settings)
-    probabilities = endpoint_answer["probabilities"]
-    best = max(range(len(probabilities)), key=probabilities.__getitem__)
+    label, is_thriller = one_bit_decision(endpoint_answer["probabilities"], settings)
     verdict = endpoint_verdict(endpoint_answer)
     answer = {
         "verdict": verdict,
@@ -131,8 +136,8 @@ def prediction_answer(endpoint_answer: dict | list[float], settings: Settings, e
         "looks_like_a_poster": looks_like_a_poster(endpoint_answer),
         "poster_likeness": endpoint_answer["poster_likeness"],
         "genres": endpoint_answer["genres"],
-        "label": settings.class_labels[best],
-        "is_thriller": best == settings.thriller_index,
+        "label": label,
+        "is_thriller": is_thriller,
         "message": MESSAGES[verdict],
     }
     if explain:
@@ -144,13 +149,12 @@ def prediction_answer(endpoint_answer: dict | list[float], settings: Settings, e
 
 def reduced_answer(probabilities: list[float], settings: Settings) -> dict:
     """What a plain list of class probabilities supports: the one-bit decision and its probability."""
-    best = max(range(len(probabilities)), key=probabilities.__getitem__)
-    is_thriller = best == settings.thriller_index
+    label, is_thriller = one_bit_decision(probabilities, settings)
     verdict = THRILLER if is_thriller else NOT_THRILLER
     return {
         "verdict": verdict,
         "probability": probabilities[settings.thriller_index],
-        "label": settings.class_labels[best],
+        "label": label,
         "is_thriller": is_thriller,
         "message": MESSAGES[verdict],
         "unavailable": list(FIELDS_ONLY_OUR_ENDPOINT_ANSWERS),

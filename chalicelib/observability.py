@@ -93,7 +93,7 @@ class RequestObserver:
         lambda_context = getattr(event, "lambda_context", None)
         route = context.get("resourcePath") or getattr(event, "path", "-")
         error_code = answer.get("error") or answer.get("Code")
-        verdict = answer.get("verdict") or answer.get("label")
+        verdict = answer.get("verdict")
         lambda_request_id = getattr(lambda_context, "aws_request_id", None)
         fields = {
             "request_id": context.get("requestId") or lambda_request_id,  # chalice local has only Lambda's

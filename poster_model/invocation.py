@@ -21,6 +21,8 @@ IMAGE_CONTENT_TYPES = (
     "application/x-image", "image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff",
     "application/octet-stream",
 )
+CUSTOM_ATTRIBUTES_HEADER = "X-Amzn-SageMaker-Custom-Attributes"
+"""boto3's CustomAttributes travel under this header, to the runtime and from it to the container."""
 JSON_CONTENT_TYPE = "application/json"
 ACCEPTED_MEDIA_RANGES = (JSON_CONTENT_TYPE, "application/*", "*/*")
 MAX_PAYLOAD_BYTES = 6 * 1024 * 1024

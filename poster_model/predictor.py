@@ -15,8 +15,6 @@ DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "model" / MODEL_FI
 CLASS_LABELS = ("not thriller", "thriller/crime")
 METADATA_KEY = "poster_model"
 ANSWER_OUTPUTS = ("probabilities", "thriller_probability", "genre_probabilities", "feature_distance", "evidence")
-POSTER_LOG_ASPECT = float(np.log(2 / 3))
-"""Assumed for a batch whose images' shapes are unknown (a poster's 2:3)."""
 EVIDENCE_DECIMALS = 4
 
 
@@ -78,8 +76,7 @@ class PosterClassifier:
     def poster_likeness(self, batch: np.ndarray, outputs: dict, log_aspects) -> np.ndarray:
         return poster_likeness(outputs["feature_distance"], batch, log_aspects, self.facts.likeness_reference)
 
-    def answer(self, batch: np.ndarray, explain: bool = False,
-               log_aspect: float = POSTER_LOG_ASPECT) -> dict | list[float]:
+    def answer(self, batch: np.ndarray, explain: bool, log_aspect: float) -> dict | list[float]:
         """The endpoint's answer for a batch of one: the whole object, or the plain class list for a model
         without the answer outputs. log_aspect: ln(width / height) of the image before the resize."""
         if self.facts is None:

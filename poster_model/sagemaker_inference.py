@@ -25,9 +25,6 @@ except ImportError:  # outside the container: the toolkit's exception, same cons
             self.phrase = phrase
             super().__init__(status_code, message, phrase)
 
-CUSTOM_ATTRIBUTES_HEADER = "x-amzn-sagemaker-custom-attributes"
-"""How SageMaker hands a request's CustomAttributes to the container."""
-
 
 class RefusedRequest(BaseInferenceToolkitError):
     """The toolkit answers a BaseInferenceToolkitError with its status (any other exception is a 500) and a
@@ -56,7 +53,7 @@ def custom_attributes(context) -> str | None:
     except (AttributeError, IndexError, TypeError):
         return None
     return next((value for name, value in (headers or {}).items()
-                 if str(name).lower() == CUSTOM_ATTRIBUTES_HEADER), None)
+                 if str(name).lower() == invocation.CUSTOM_ATTRIBUTES_HEADER.lower()), None)
 
 
 def transform_fn(model: PosterClassifier, input_data: bytes | bytearray | str, content_type: str | None,

@@ -33,8 +33,6 @@ DEFAULT_ENDPOINT_NAME = "is-this-movie-a-thriller-local"
 LOCAL_ACCOUNT_ID = "000000000000"
 """Stands for the caller's AWS account in messages, as other local AWS stand-ins do."""
 PRODUCTION_VARIANT = "AllTraffic"
-CUSTOM_ATTRIBUTES_HEADER = "X-Amzn-SageMaker-Custom-Attributes"
-"""boto3's CustomAttributes; SageMaker hands it to the container under the same name."""
 READ_LIMIT_BYTES = 32 * 1024 * 1024
 """Bodies up to this size get SageMaker's JSON error; waitress refuses larger ones outright."""
 
@@ -109,7 +107,7 @@ def create_app(classifier: invocation.Classifier, served_endpoint_name: str = DE
         try:
             body, content_type = invocation.invoke(
                 classifier, read_body(), flask.request.content_type, flask.request.headers.get("Accept"),
-                flask.request.headers.get(CUSTOM_ATTRIBUTES_HEADER))
+                flask.request.headers.get(invocation.CUSTOM_ATTRIBUTES_HEADER))
         except invocation.ModelInvocationError as error:
             note_refusal(error)
             return flask.jsonify({"message": error.message}), error.status
@@ -128,7 +126,7 @@ def create_app(classifier: invocation.Classifier, served_endpoint_name: str = DE
         try:
             body, content_type = invocation.invoke(
                 classifier, data, flask.request.content_type, flask.request.headers.get("Accept"),
-                flask.request.headers.get(CUSTOM_ATTRIBUTES_HEADER))
+                flask.request.headers.get(invocation.CUSTOM_ATTRIBUTES_HEADER))
         except invocation.ModelInvocationError as error:
             note_refusal(error)
             return json_error("ModelError", error.runtime_message(), 424,

@@ -3,11 +3,12 @@ photographs that ship inside scikit-learn and scikit-image (nothing is downloade
 
 Used by scripts/train_model.py for the model card's figure and by the tests, which see the same images.
 """
-import io
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from scripts.reference_images import png
 
 SEED = 4242
 POSTER_SIZE = (300, 450)
@@ -20,12 +21,6 @@ CHART_COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (
 SCREEN_TEXT = ("Quarterly report", "Revenue grew by 12 percent over the last quarter.",
                "def main():", "    return 0", "Meeting notes - Tuesday", "1. Budget  2. Hiring  3. Roadmap",
                "The quick brown fox jumps over the lazy dog.", "Error: file not found")
-
-
-def png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def solid_colours() -> list[tuple[str, Image.Image]]:

@@ -11,7 +11,7 @@ REFERENCE_SEED = 1234
 REFERENCE_SIZE = (300, 450)  # width, height: a poster's 2:3 shape, not the model's input size
 
 
-def _png(image: Image.Image) -> bytes:
+def png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
@@ -64,4 +64,4 @@ def reference_image_bytes() -> list[tuple[str, bytes]]:
     images = [("noise", _noise(rng)), ("gradient", _gradient(rng)), ("dark_shapes", _shapes(rng, dark=True)),
               ("light_shapes", _shapes(rng, dark=False)), ("stripes", _stripes(rng)),
               ("dark_shapes_2", _shapes(rng, dark=True)), ("gradient_2", _gradient(rng))]
-    return [(name, _png(image)) for name, image in images]
+    return [(name, png(image)) for name, image in images]

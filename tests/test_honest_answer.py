@@ -1,6 +1,5 @@
 """The honest answer, end to end: the real model behind the real endpoint and the real API."""
 import base64
-import io
 import json
 import urllib.request
 
@@ -10,6 +9,7 @@ from PIL import Image
 
 from poster_model.predictor import DEFAULT_MODEL_PATH, PosterClassifier
 from scripts.non_poster_images import non_poster_images
+from scripts.reference_images import png
 from tests.servers import running_chalice_local, running_model_endpoint
 
 VALIDATION_METRICS = DEFAULT_MODEL_PATH.parent / "validation_metrics.json"
@@ -26,12 +26,6 @@ def api_url(tmp_path_factory):
     with running_model_endpoint(DEFAULT_MODEL_PATH, logs / "endpoint.log") as endpoint_url:
         with running_chalice_local(endpoint_url, log_path=logs / "api.log") as url:
             yield url
-
-
-def png(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def predict(api_url: str, document: dict) -> dict:
