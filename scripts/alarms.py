@@ -22,10 +22,12 @@ import boto3
 from scripts.api_gateway_settings import deployed_api_location
 from scripts.aws_failures import run_reporting_failures
 from scripts.chalice_project import ChaliceProjectError, stage_variable
+from scripts.log_retention import lambda_log_group
+from scripts.model_deploy.endpoint import VARIANT_NAME
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_NAMESPACE = "IsThisMovieAThriller"
-DEFAULT_VARIANT = "AllTraffic"
+DEFAULT_VARIANT = VARIANT_NAME
 """The production variant scripts/deploy_model.py creates."""
 PERIOD_S = 300
 ERRORS_QUERY = ("fields @timestamp, request_id, status, error_code, message, detail | filter status >= 500 "
@@ -178,10 +180,9 @@ def dashboard_body(deployment: Deployment, alarm_arns: list[str]) -> dict:
                       [[*endpoint[:1], "ModelLatency", *endpoint[2:]]], d.region, stat="p90"),
         {"type": "log", "width": 24, "height": 6,
          "properties": {"title": "Last errors", "region": d.region, "view": "table",
-                        "query": f"SOURCE '/aws/lambda/{d.function_name}' | {ERRORS_QUERY}"}},
+                        "query": f"SOURCE '{lambda_log_group(d.function_name)}' | {ERRORS_QUERY}"}},
     ]
     return {"widgets": widgets}
-
 
 
 def topic_arn(sns, deployment: Deployment, email: str | None) -> str:

@@ -15,13 +15,13 @@ import sys
 from pathlib import Path
 
 import boto3
-from botocore.exceptions import ClientError, NoRegionError
+from botocore.exceptions import NoRegionError
 
 from scripts.aws_failures import run_reporting_failures
 from scripts.log_retention import DEFAULT_RETENTION_DAYS, RETENTION_DAYS, set_retention
 from scripts.model_deploy import batch, roles
 from scripts.model_deploy.deployment import stage_settings
-from scripts.model_deploy.errors import DeployError, is_missing, say
+from scripts.model_deploy.errors import DeployError, describe_or_none, say
 
 DEFAULT_INSTANCE_TYPE = "ml.m5.large"
 
@@ -33,12 +33,7 @@ class JobFailed(Exception):
 def existing_job(sagemaker, name: str | None) -> dict | None:
     if not name:
         return None
-    try:
-        return sagemaker.describe_transform_job(TransformJobName=name)
-    except ClientError as error:
-        if is_missing(error):
-            return None
-        raise
+    return describe_or_none(sagemaker.describe_transform_job, TransformJobName=name)
 
 
 def start_job(args, session, region: str, catalogue: batch.S3Location, answers: batch.S3Location,

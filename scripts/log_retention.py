@@ -2,9 +2,9 @@
 
 Shared by scripts/deploy_model.py (the endpoint's group) and scripts/api_gateway_settings.py (the function's).
 """
-import sys
-
 from botocore.exceptions import ClientError
+
+from scripts.model_deploy.errors import error_code, say
 
 DEFAULT_RETENTION_DAYS = 30
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
@@ -25,7 +25,7 @@ def set_retention(logs, group: str, days: int) -> None:
     try:
         logs.create_log_group(logGroupName=group)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ResourceAlreadyExistsException":
+        if error_code(error) != "ResourceAlreadyExistsException":
             raise
     logs.put_retention_policy(logGroupName=group, retentionInDays=days)
-    print(f"log group {group} keeps its logs {days} days", file=sys.stderr, flush=True)
+    say(f"log group {group} keeps its logs {days} days")

@@ -18,7 +18,7 @@ from pathlib import Path
 from scripts.api_gateway_settings import (CORS_PARAMETER, MERGE_TEMPLATE, PROJECT_ROOT, SettingsError, read_json,
                                           stage_cors_origin)
 from scripts.chalice_project import ChaliceProjectError
-from scripts.log_retention import DEFAULT_RETENTION_DAYS, RETENTION_DAYS
+from scripts.log_retention import DEFAULT_RETENTION_DAYS, RETENTION_DAYS, lambda_log_group
 
 FUNCTION_RESOURCE = "APIHandler"
 """The logical id `chalice package` gives the API's function."""
@@ -36,7 +36,7 @@ def stage_merge_template(stage: str, project_dir: Path) -> dict:
         "Description": "Days CloudWatch keeps the API function's logs"}
     template["Resources"][f"{FUNCTION_RESOURCE}LogGroup"] = {
         "Type": "AWS::Logs::LogGroup",
-        "Properties": {"LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{FUNCTION_RESOURCE}}}"},
+        "Properties": {"LogGroupName": {"Fn::Sub": lambda_log_group(f"${{{FUNCTION_RESOURCE}}}")},
                        "RetentionInDays": {"Ref": RETENTION_PARAMETER}}}
     return template
 

@@ -11,7 +11,7 @@ import time
 
 from botocore.exceptions import ClientError
 
-from scripts.model_deploy.errors import DeployError, is_missing, say
+from scripts.model_deploy.errors import DeployError, describe_or_none, say
 
 VARIANT_NAME = "AllTraffic"
 MAX_NAME_LENGTH = 63
@@ -48,13 +48,9 @@ def serverless_variant(model_name: str, memory_mb: int, max_concurrency: int,
 
 def ensure_model(sagemaker, endpoint_name: str, spec: dict, new_role: bool) -> str:
     name = resource_name(endpoint_name, spec)
-    try:
-        sagemaker.describe_model(ModelName=name)
+    if describe_or_none(sagemaker.describe_model, ModelName=name) is not None:
         say(f"model {name} exists")
         return name
-    except ClientError as error:
-        if not is_missing(error):
-            raise
     deadline = time.monotonic() + (ROLE_PROPAGATION_SECONDS if new_role else 0)
     while True:
         try:
@@ -71,24 +67,16 @@ def ensure_model(sagemaker, endpoint_name: str, spec: dict, new_role: bool) -> s
 def ensure_endpoint_config(sagemaker, endpoint_name: str, variant: dict) -> str:
     spec = {"ProductionVariants": [variant]}
     name = resource_name(endpoint_name, spec)
-    try:
-        sagemaker.describe_endpoint_config(EndpointConfigName=name)
+    if describe_or_none(sagemaker.describe_endpoint_config, EndpointConfigName=name) is not None:
         say(f"endpoint configuration {name} exists")
-    except ClientError as error:
-        if not is_missing(error):
-            raise
+    else:
         sagemaker.create_endpoint_config(EndpointConfigName=name, **spec)
         say(f"created endpoint configuration {name}")
     return name
 
 
 def describe_endpoint(sagemaker, name: str) -> dict | None:
-    try:
-        return sagemaker.describe_endpoint(EndpointName=name)
-    except ClientError as error:
-        if is_missing(error):
-            return None
-        raise
+    return describe_or_none(sagemaker.describe_endpoint, EndpointName=name)
 
 
 def current_variant(sagemaker, endpoint: dict) -> dict:

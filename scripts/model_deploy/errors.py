@@ -17,6 +17,16 @@ def is_missing(error: ClientError) -> bool:
     return error_code(error) == "ValidationException" and "could not find" in str(error).lower()
 
 
+def describe_or_none(describe, **names) -> dict | None:
+    """SageMaker's describe_* answer for the named resource, None where it does not exist."""
+    try:
+        return describe(**names)
+    except ClientError as error:
+        if is_missing(error):
+            return None
+        raise
+
+
 def say(message: str) -> None:
     """Progress goes to stderr; stdout carries only the command's result."""
     print(message, file=sys.stderr, flush=True)
