@@ -26,12 +26,10 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from PIL import Image  # noqa: E402
 
 from scripts.static_config import render_config_js  # noqa: E402
+from tests.browser.site_server import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.images import encode, poster_art  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 HEIGHTS = (300, 1000, 4000)
 TARGET_BYTES = 60_000
 LAMBDA_PAYLOAD_BYTES = 6_000_000

@@ -12,14 +12,10 @@ show what the worker saves.
 Target: the main thread is never blocked more than 100 ms at a time during either phase (worker path).
 """
 import argparse
-import contextlib
-import functools
 import json
 import statistics
 import sys
 import tempfile
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,18 +25,15 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from scripts.static_config import render_config_js  # noqa: E402
+from tests.browser.site_server import CHROMIUM, CHROMIUM_ARGS, serving_site  # noqa: E402
 from tests.images import poster_art  # noqa: E402
 from tests.onnx_models import model_path_for_tests  # noqa: E402
 from tests.servers import running_chalice_local, running_model_endpoint  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 POSTER_SIZE = (5000, 7500)
 TARGET_LONGEST_TASK_MS = 100
 API_ENV = {"SAGEMAKER_CONNECT_TIMEOUT": "2", "SAGEMAKER_READ_TIMEOUT": "20", "SAGEMAKER_MAX_ATTEMPTS": "1",
            "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
-CONTENT_TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript", ".jpg": "image/jpeg"}
 
 # Installed before the page's own scripts: timestamps of the choice and the click, the moments the page
 # marks the poster ready and shows the answer, and every long task of the main thread.
@@ -71,37 +64,6 @@ def huge_poster_png(path: Path) -> Path:
     grain = np.random.default_rng(11).integers(-3, 4, art.shape, dtype=np.int16)
     Image.fromarray(np.clip(art + grain, 0, 255).astype(np.uint8), "RGB").save(path, "PNG", compress_level=1)
     return path
-
-
-class SiteHandler(SimpleHTTPRequestHandler):
-    extensions_map = CONTENT_TYPES
-    config_js = b""
-
-    def do_GET(self):
-        if self.path.split("?", 1)[0] != "/config.js":
-            return super().do_GET()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/javascript")
-        self.send_header("Content-Length", str(len(self.config_js)))
-        self.end_headers()
-        self.wfile.write(self.config_js)
-
-    def log_message(self, *_):
-        pass
-
-
-@contextlib.contextmanager
-def serving_site(api_url: str):
-    handler = type("Handler", (SiteHandler,), {"config_js": render_config_js(api_url).encode()})
-    server = ThreadingHTTPServer(("127.0.0.1", 0),
-                                 functools.partial(handler, directory=str(PROJECT_ROOT / "static")))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def longest_task_ms(long_tasks: list, start: float, end: float) -> float:
@@ -157,7 +119,9 @@ def main() -> None:
         print(f"poster: {POSTER_SIZE[0]}x{POSTER_SIZE[1]} PNG, {poster.stat().st_size / 1e6:.1f} MB", flush=True)
         with running_model_endpoint(model_path_for_tests(directory)) as endpoint_url, \
                 running_chalice_local(endpoint_url, API_ENV) as api_url, \
-                serving_site(api_url) as site_url, sync_playwright() as playwright:
+                serving_site({"live": render_config_js(api_url)}) as root, \
+                sync_playwright() as playwright:
+            site_url = f"{root}/live/"
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             measure(browser, site_url, poster, with_worker=True)  # warm-up: first model call, caches
             results = {}

@@ -179,8 +179,7 @@ async function choosePoster(file, { ask = false } = {}) {
     showError(`“${file.name}” is not an image. Choose a poster as a JPEG, PNG, WebP or GIF file.`);
     return;
   }
-  const job = file;
-  preparing = job;
+  preparing = file;
   form.dataset.poster = "preparing";
   showProgress("Preparing the poster…");
   let prepared;
@@ -189,7 +188,7 @@ async function choosePoster(file, { ask = false } = {}) {
     prepared = await prepare(file);
     dataUrl = await readAsDataUrl(prepared.blob);
   } catch (error) {
-    if (preparing !== job || error === REPLACED) return;
+    if (preparing !== file || error === REPLACED) return;
     preparing = null;
     askWhenReady = false;
     form.dataset.poster = "none";
@@ -198,7 +197,7 @@ async function choosePoster(file, { ask = false } = {}) {
     showError(`“${file.name}” cannot be read as an image. Choose a poster as a JPEG, PNG, WebP or GIF file.`);
     return;
   }
-  if (preparing !== job) return; // another poster was chosen meanwhile
+  if (preparing !== file) return; // another poster was chosen meanwhile
   preparing = null;
   showProgress("");
   poster = { name: file.name, dataUrl, previewUrl: URL.createObjectURL(prepared.blob), ...prepared };

@@ -4,11 +4,8 @@ Two model endpoints stand behind the real API: the local endpoint serving the sh
 SageMaker server of tests/fake_sagemaker.py, which answers whatever a test tells it to (every verdict
 on demand, errors, delays). Every server runs on a free loopback port for the whole session and is always stopped.
 """
-import contextlib
-import functools
 import http.server
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -16,23 +13,13 @@ from playwright.sync_api import expect, sync_playwright
 
 from scripts.static_config import render_config_js
 from scripts.static_site.site_files import collect_site_files
+from tests.browser.site_server import CHROMIUM, CHROMIUM_ARGS, SITE_CONTENT_TYPES, STATIC_DIR, serving, serving_site
 from tests.fake_sagemaker import Behaviour, running_fake_sagemaker
 from tests.onnx_models import model_path_for_tests
 from tests.servers import PROJECT_ROOT, free_port, running_chalice_local, running_model_endpoint
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-STATIC_DIR = PROJECT_ROOT / "static"
 ARTIFACTS_DIR = Path(os.environ.get("BROWSER_TEST_ARTIFACTS", PROJECT_ROOT / "tests" / "artifacts"))
 EXPECT_TIMEOUT_MS = 20_000  # the model answers in well under a second; this only bounds a hung test
-SITE_CONTENT_TYPES = {
-    ".html": "text/html; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".jpg": "image/jpeg",
-    ".png": "image/png",
-}
 
 
 def closed_port_url() -> str:
@@ -63,53 +50,6 @@ def api_without_endpoint_url(tmp_path_factory):
     log_path = tmp_path_factory.mktemp("api-no-endpoint") / "chalice.log"
     with running_chalice_local(closed_port_url(), API_ENV, log_path) as url:
         yield url
-
-
-class SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves static/ under /<variant>/, each variant with its own generated config.js (or none)."""
-
-    config_js_by_variant: dict[str, str | None] = {}
-    extensions_map = SITE_CONTENT_TYPES
-
-    def do_GET(self):
-        variant, _, rest = self.path.lstrip("/").partition("/")
-        if variant not in self.config_js_by_variant:
-            self.send_error(404)
-            return
-        if rest.split("?", 1)[0] == "config.js":
-            self.send_config(self.config_js_by_variant[variant])
-            return
-        self.path = "/" + rest
-        super().do_GET()
-
-    def send_config(self, config_js: str | None):
-        if config_js is None:
-            self.send_error(404)
-            return
-        body = config_js.encode()
-        self.send_response(200)
-        self.send_header("Content-Type", SITE_CONTENT_TYPES[".js"])
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format, *args):
-        pass
-
-
-@contextlib.contextmanager
-def serving_site(config_js_by_variant: dict[str, str | None]):
-    handler = type("Handler", (SiteHandler,), {"config_js_by_variant": config_js_by_variant})
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", free_port()), functools.partial(handler, directory=str(STATIC_DIR)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture(scope="session")
@@ -161,16 +101,8 @@ def published_site(api_url, tmp_path_factory):
         (directory / site_file.key).write_bytes(site_file.body)
     handler = type("Handler", (http.server.SimpleHTTPRequestHandler,),
                    {"extensions_map": SITE_CONTENT_TYPES, "log_message": lambda *_: None})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()),
-                                             functools.partial(handler, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(handler, directory) as root:
+        yield f"{root}/"
 
 
 @pytest.fixture(scope="session")

@@ -128,6 +128,21 @@ def poster_chosen_with_predict_held(page, url, files) -> list:
     return held
 
 
+def ask_and_catch_request(page):
+    """Press the button; return the request to /predict it sent."""
+    with page.expect_request(is_predict_post) as request_info:
+        ask_button(page).click()
+    return request_info.value
+
+
+def request_sent_for(page, url: str, path):
+    """Load the page, choose the file, wait until it is prepared, press the button: the request it sent."""
+    page.goto(url)
+    page.set_input_files("#poster-input", path)
+    poster_ready(page)
+    return ask_and_catch_request(page)
+
+
 def test_a_poster_chosen_with_the_file_picker_is_previewed_then_answered(page, site, files, artifacts_dir):
     page.goto(site["live"])
     page.set_input_files("#poster-input", files["poster.jpg"])
@@ -209,15 +224,10 @@ def test_a_pasted_poster_is_previewed_then_answered(page, site, files):
 def test_a_large_poster_is_sent_as_a_small_jpeg_of_at_most_512_px(page, site, files):
     large_poster = files["large-poster.jpg"]
     assert large_poster.stat().st_size > 1_000_000, "the test needs a poster of megabytes"
-    page.goto(site["live"])
-    page.set_input_files("#poster-input", large_poster)
-    poster_ready(page)
+    request = request_sent_for(page, site["live"], large_poster)
+    media_type, sent = sent_image(request)
 
-    with page.expect_request(is_predict_post) as request_info:
-        ask_button(page).click()
-    media_type, sent = sent_image(request_info.value)
-
-    assert len(request_info.value.post_data_buffer) <= MAX_SENT_BODY_BYTES
+    assert len(request.post_data_buffer) <= MAX_SENT_BODY_BYTES
     assert media_type == "data:image/jpeg" and sent.format == "JPEG"
     assert max(sent.size) == MAX_SENT_SIDE
     width, height = LARGE_POSTER_SIZE
@@ -226,13 +236,8 @@ def test_a_large_poster_is_sent_as_a_small_jpeg_of_at_most_512_px(page, site, fi
 
 
 def test_the_preview_shows_the_image_the_model_is_sent(page, site, files):
-    page.goto(site["live"])
-    page.set_input_files("#poster-input", files["large-poster.jpg"])
-    poster_ready(page)
-
-    with page.expect_request(is_predict_post) as request_info:
-        ask_button(page).click()
-    _, sent = sent_image(request_info.value)
+    request = request_sent_for(page, site["live"], files["large-poster.jpg"])
+    _, sent = sent_image(request)
 
     shown = page.locator("#poster-preview").evaluate("image => [image.naturalWidth, image.naturalHeight]")
     assert tuple(shown) == sent.size
@@ -251,12 +256,11 @@ def test_a_huge_png_is_prepared_when_chosen_with_a_progress_state(page, site, fi
     release_the_worker()
     poster_ready(page)
     expect(page.locator("#progress")).to_be_hidden()
-    with page.expect_request(is_predict_post) as request_info:
-        ask_button(page).click()
-    _, sent = sent_image(request_info.value)
+    request = ask_and_catch_request(page)
+    _, sent = sent_image(request)
 
     assert max(sent.size) == MAX_SENT_SIDE
-    assert len(request_info.value.post_data_buffer) <= MAX_SENT_BODY_BYTES
+    assert len(request.post_data_buffer) <= MAX_SENT_BODY_BYTES
 
 
 def test_pressing_the_button_while_the_poster_is_prepared_sends_it_once_ready(page, site, files):
@@ -313,54 +317,34 @@ def test_choosing_another_poster_while_one_is_prepared_never_shows_the_first(pag
 
 @pytest.mark.parametrize("name", ["metadata-heavy.jpg", "noise.png", "large-poster.jpg", "huge-poster.png"])
 def test_every_request_stays_under_60_kb_whatever_the_file(page, site, files, name):
-    page.goto(site["live"])
-    page.set_input_files("#poster-input", files[name])
-    poster_ready(page)
+    request = request_sent_for(page, site["live"], files[name])
 
-    with page.expect_request(is_predict_post) as request_info:
-        ask_button(page).click()
-
-    assert len(request_info.value.post_data_buffer) < MAX_SENT_BODY_BYTES
+    assert len(request.post_data_buffer) < MAX_SENT_BODY_BYTES
     expect(page.locator("#verdict")).to_be_visible()
 
 
 def test_a_small_jpeg_heavy_with_metadata_is_encoded_again(page, site, files):
     metadata_heavy = files["metadata-heavy.jpg"]
     assert metadata_heavy.stat().st_size > 100_000, "the test needs a file mostly made of metadata"
-    page.goto(site["live"])
-    page.set_input_files("#poster-input", metadata_heavy)
-    poster_ready(page)
-
-    with page.expect_request(is_predict_post) as request_info:
-        ask_button(page).click()
-    _, sent = sent_image(request_info.value)
+    request = request_sent_for(page, site["live"], metadata_heavy)
+    _, sent = sent_image(request)
 
     assert sent.size == (300, 450)
     assert "comment" not in sent.info, "the metadata was sent along"
-    assert len(request_info.value.post_data_buffer) < metadata_heavy.stat().st_size / 2
+    assert len(request.post_data_buffer) < metadata_heavy.stat().st_size / 2
 
 
 def test_a_small_jpeg_poster_is_sent_unchanged(page, site, files):
-    page.goto(site["live"])
-    page.set_input_files("#poster-input", files["poster.jpg"])
-    poster_ready(page)
-
-    with page.expect_request(is_predict_post) as request_info:
-        ask_button(page).click()
-    media_type, _, encoded = json.loads(request_info.value.post_data_buffer)["data"].partition(";base64,")
+    request = request_sent_for(page, site["live"], files["poster.jpg"])
+    media_type, _, encoded = json.loads(request.post_data_buffer)["data"].partition(";base64,")
 
     assert media_type == "data:image/jpeg"
     assert base64.b64decode(encoded) == files["poster.jpg"].read_bytes()
 
 
 def test_a_small_png_poster_is_sent_as_jpeg(page, site, files):
-    page.goto(site["live"])
-    page.set_input_files("#poster-input", files["another-poster.png"])
-    poster_ready(page)
-
-    with page.expect_request(is_predict_post) as request_info:
-        ask_button(page).click()
-    media_type, sent = sent_image(request_info.value)
+    request = request_sent_for(page, site["live"], files["another-poster.png"])
+    media_type, sent = sent_image(request)
 
     assert media_type == "data:image/jpeg" and sent.format == "JPEG"
     assert sent.size == Image.open(files["another-poster.png"]).size
