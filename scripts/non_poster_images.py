@@ -185,3 +185,110 @@ def fresh_non_poster_images() -> list[tuple[str, bytes]]:
     photos = [(f"fresh_skimage_{name.rsplit('.', 1)[0]}", (Path(skimage.data.__file__).parent / name).read_bytes())
               for name in FRESH_SKIMAGE_PHOTOS]
     return [(name, png(image)) for name, image in drawn] + photos
+
+
+SEALED_SEED = 7171
+SEALED_SKIMAGE_FILES = ("chessboard_GRAY.png",)
+SEALED_MATPLOTLIB_FILES = ("grace_hopper.jpg", "Minduka_Present_Blue_Pack.png", "logo2.png")
+SEALED_FACES = (40, 90, 150)
+"""lfw_subset.npy rows the other sets never use (the fresh set takes rows 0-2)."""
+
+
+def receipts(rng: np.random.Generator) -> list[tuple[str, Image.Image]]:
+    font = ImageFont.load_default(size=14)
+    image = Image.new("RGB", (320, 900), (250, 248, 240))
+    draw = ImageDraw.Draw(image)
+    draw.text((110, 20), "CORNER SHOP", fill="black", font=font)
+    for row in range(1, 34):
+        draw.text((20, 40 + 24 * row), f"item {int(rng.integers(100, 999))}", fill="black", font=font)
+        draw.text((230, 40 + 24 * row), f"{rng.uniform(0.5, 30):6.2f}", fill="black", font=font)
+    return [("sealed_receipt", image)]
+
+
+def documents(rng: np.random.Generator) -> list[tuple[str, Image.Image]]:
+    """A portrait letter page and a phone screenshot: text in a poster's shape."""
+    font = ImageFont.load_default(size=14)
+    page = Image.new("RGB", (850, 1100), "white")
+    draw = ImageDraw.Draw(page)
+    for y in range(90, 1020, 20):
+        words = " ".join("".join(chr(int(c)) for c in rng.integers(97, 123, size=int(rng.integers(2, 10))))
+                         for _ in range(int(rng.integers(6, 12))))
+        draw.text((80, y), words, fill=(30, 30, 30), font=font)
+    phone = Image.new("RGB", (390, 844), (242, 242, 247))
+    draw = ImageDraw.Draw(phone)
+    draw.rectangle((0, 0, 390, 90), fill=(0, 122, 255))
+    for index, y in enumerate(range(110, 800, 70)):
+        draw.rounded_rectangle((16, y, 374, y + 58), radius=12, fill="white")
+        draw.ellipse((28, y + 9, 68, y + 49), fill=CHART_COLOURS[index % 5])
+        draw.text((84, y + 20), f"Message from contact {index}", fill="black", font=font)
+    return [("sealed_letter_page", page), ("sealed_phone_screenshot", phone)]
+
+
+def forms_and_calendars() -> list[tuple[str, Image.Image]]:
+    font = ImageFont.load_default(size=16)
+    form = Image.new("RGB", (700, 500), (245, 245, 245))
+    draw = ImageDraw.Draw(form)
+    for index, label in enumerate(("Name", "E-mail", "Password")):
+        draw.text((60, 60 + 90 * index), label, fill="black", font=font)
+        draw.rectangle((60, 85 + 90 * index, 640, 120 + 90 * index), outline=(150, 150, 150), fill="white")
+    draw.rounded_rectangle((60, 380, 260, 430), radius=8, fill=(40, 120, 220))
+    draw.text((120, 396), "Sign in", fill="white", font=font)
+    calendar = Image.new("RGB", (800, 600), "white")
+    draw = ImageDraw.Draw(calendar)
+    for day in range(35):
+        left, top = 20 + (day % 7) * 110, 60 + (day // 7) * 105
+        draw.rectangle((left, top, left + 106, top + 101), outline=(180, 180, 180))
+        draw.text((left + 6, top + 4), str(day % 31 + 1), fill="black", font=font)
+    return [("sealed_sign_in_form", form), ("sealed_calendar", calendar)]
+
+
+def patterns(rng: np.random.Generator) -> list[tuple[str, Image.Image]]:
+    """A QR-like block code, striped flags, a Venn diagram, and scribbles."""
+    code = Image.fromarray(((rng.random((29, 29)) > 0.5) * 255).astype(np.uint8)).resize((464, 464), Image.NEAREST)
+    flag = Image.new("RGB", (900, 600), "white")
+    draw = ImageDraw.Draw(flag)
+    for stripe, colour in enumerate(((0, 85, 164), (255, 255, 255), (239, 65, 53))):
+        draw.rectangle((300 * stripe, 0, 300 * stripe + 300, 600), fill=colour)
+    venn = Image.new("RGBA", (600, 450), "white")
+    for index, centre in enumerate(((230, 200), (370, 200), (300, 300))):
+        layer = Image.new("RGBA", venn.size, (0, 0, 0, 0))
+        ImageDraw.Draw(layer).ellipse((centre[0] - 130, centre[1] - 130, centre[0] + 130, centre[1] + 130),
+                                      fill=CHART_COLOURS[index] + (110,))
+        venn = Image.alpha_composite(venn, layer)
+    scribbles = Image.new("RGB", (500, 700), (255, 255, 240))
+    draw = ImageDraw.Draw(scribbles)
+    for _ in range(25):
+        points = [tuple(p) for p in np.cumsum(rng.normal(0, 12, size=(30, 2)), axis=0) + rng.uniform(50, 450, 2)]
+        draw.line(points, fill=(20, 20, 120), width=2)
+    return [("sealed_block_code", code.convert("RGB")), ("sealed_flag", flag),
+            ("sealed_venn_diagram", venn.convert("RGB")), ("sealed_scribbles", scribbles)]
+
+
+def terrain(values: np.ndarray) -> Image.Image:
+    """An elevation grid as a grey hill-shaded relief map (missing values at zero)."""
+    gradient_y, gradient_x = np.gradient(np.nan_to_num(values.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0))
+    shade = (gradient_x - gradient_y) / np.sqrt(1 + gradient_x ** 2 + gradient_y ** 2)
+    shade = (shade - shade.min()) / max(float(np.ptp(shade)), 1e-9)
+    return Image.fromarray((shade * 255).astype(np.uint8)).convert("RGB")
+
+
+def sealed_non_poster_images() -> list[tuple[str, bytes]]:
+    """A third set, made before the ImageNet-class part of the detector was built and never used to choose
+    anything: its figure is the honest one for that change."""
+    import importlib.util
+    import skimage.data
+    rng = np.random.default_rng(SEALED_SEED)
+    skimage_dir = Path(skimage.data.__file__).parent
+    matplotlib_dir = Path(importlib.util.find_spec("matplotlib").origin).parent / "mpl-data" / "sample_data"
+    faces_array = np.load(skimage_dir / "lfw_subset.npy")
+    drawn = (receipts(rng) + documents(rng) + forms_and_calendars() + patterns(rng)
+             + [(f"sealed_face_{row}", Image.fromarray((faces_array[row] * 255).astype(np.uint8)).resize((250, 250))
+                 .convert("RGB")) for row in SEALED_FACES]
+             + [("sealed_relief_jacksboro", terrain(np.load(matplotlib_dir / "jacksboro_fault_dem.npz")["elevation"])),
+                ("sealed_relief_topobathy", terrain(np.load(matplotlib_dir / "topobathy.npz")["topo"])),
+                ("sealed_disparity_motorcycle", terrain(np.load(skimage_dir / "motorcycle_disp.npz")["arr_0"]))])
+    files = ([(f"sealed_skimage_{name.rsplit('.', 1)[0]}", (skimage_dir / name).read_bytes())
+              for name in SEALED_SKIMAGE_FILES]
+             + [(f"sealed_matplotlib_{name.rsplit('.', 1)[0]}", (matplotlib_dir / name).read_bytes())
+                for name in SEALED_MATPLOTLIB_FILES])
+    return [(name, png(image)) for name, image in drawn] + files
