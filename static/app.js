@@ -175,6 +175,7 @@ async function choosePoster(file, { ask = false } = {}) {
   if (file.type && !file.type.startsWith("image/")) {
     preparing = null;
     askWhenReady = false;
+    showProgress("");
     setBusy(false);
     showError(`“${file.name}” is not an image. Choose a poster as a JPEG, PNG, WebP or GIF file.`);
     return;

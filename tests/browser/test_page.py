@@ -315,6 +315,20 @@ def test_choosing_another_poster_while_one_is_prepared_never_shows_the_first(pag
     assert [alt for alt in page.evaluate("window.previewsShown") if "poster.jpg" in alt] == []
 
 
+def test_choosing_a_file_that_is_not_an_image_while_a_poster_is_prepared_leaves_only_the_refusal(page, site, files):
+    hold_the_worker(page)
+    page.goto(site["live"])
+    page.set_input_files("#poster-input", files["huge-poster.png"])
+    expect(page.locator("#progress")).to_contain_text("Preparing the poster")
+
+    page.set_input_files("#poster-input", files["notes.txt"])
+
+    expect(page.get_by_role("alert")).to_contain_text("“notes.txt” is not an image")
+    expect(page.locator("#progress")).to_be_hidden()
+    expect(page.locator("#poster-form")).to_have_attribute("data-poster", "none")
+    expect(ask_button(page)).to_be_enabled()
+
+
 @pytest.mark.parametrize("name", ["metadata-heavy.jpg", "noise.png", "large-poster.jpg", "huge-poster.png"])
 def test_every_request_stays_under_60_kb_whatever_the_file(page, site, files, name):
     request = request_sent_for(page, site["live"], files[name])
