@@ -14,7 +14,8 @@ MODEL_FILE_NAME = "poster_classifier.onnx"
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "model" / MODEL_FILE_NAME
 CLASS_LABELS = ("not thriller", "thriller/crime")
 METADATA_KEY = "poster_model"
-ANSWER_OUTPUTS = ("probabilities", "thriller_probability", "genre_probabilities", "feature_distance", "evidence")
+ANSWER_OUTPUTS = ("probabilities", "thriller_probability", "genre_probabilities", "feature_distance",
+                  "poster_class_log_probability", "evidence")
 EVIDENCE_DECIMALS = 4
 
 
@@ -74,7 +75,7 @@ class PosterClassifier:
         return [float(p) for p in probabilities]
 
     def poster_likeness(self, batch: np.ndarray, outputs: dict, log_aspects) -> np.ndarray:
-        return poster_likeness(outputs["feature_distance"], batch, log_aspects, self.facts.likeness_reference)
+        return poster_likeness(outputs, batch, log_aspects, self.facts.likeness_reference)
 
     def answer(self, batch: np.ndarray, explain: bool, log_aspect: float) -> dict | list[float]:
         """The endpoint's answer for a batch of one: the whole object, or the plain class list for a model

@@ -32,6 +32,14 @@ def load_backbone() -> EfficientNet:
     return model.eval()
 
 
+def imagenet_layer() -> tuple[np.ndarray, np.ndarray]:
+    """The backbone's 1,000-class layer (weight (1000, 1280), bias), weights rounded to float16 as the model
+    file stores them, so training and serving compute the same numbers."""
+    layer = load_backbone()._fc
+    weight = layer.weight.detach().numpy().astype(np.float16).astype(np.float32)
+    return weight, layer.bias.detach().numpy().astype(np.float32)
+
+
 class FeatureMaps(nn.Module):
     """uint8 NHWC pixels -> (N, 1840, 13, 9): the head's feature map and the outputs of stages 6 and 7."""
 

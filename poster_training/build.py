@@ -26,7 +26,7 @@ from poster_model.predictor import PosterClassifier
 from poster_model.preprocess import image_bytes_to_input, prepare_image
 from poster_training import backbone, band, calibration, evaluation, graph, head, likeness
 from poster_training.features import extract_pooled_features, poster_pixels
-from scripts.non_poster_images import fresh_non_poster_images, non_poster_images
+from scripts.non_poster_images import fresh_non_poster_images, non_poster_images, sealed_non_poster_images
 from scripts.reference_images import reference_image_bytes
 
 VALIDATION_FRACTION = 0.2
@@ -87,15 +87,18 @@ def prepared_posters(posters: Path, ids: list[str]) -> tuple[np.ndarray, np.ndar
     return np.concatenate([pixels for pixels, _ in prepared]), np.array([aspect for _, aspect in prepared])
 
 
-def likeness_reference(x_train: np.ndarray, train_images: np.ndarray, log_aspects: np.ndarray) -> LikenessReference:
-    """The training posters' feature distances (cross-fitted), texture and shape, and their combined scores."""
+def likeness_reference(x_train: np.ndarray, train_images: np.ndarray, log_aspects: np.ndarray,
+                       imagenet: likeness.ImagenetClassifier) -> LikenessReference:
+    """The training posters' feature distances (cross-fitted), texture, shape and poster-class probability, and
+    their combined scores."""
     distances = likeness.cross_fitted_distances(x_train)
     details, flat_shares = texture(train_images)
+    poster_class = imagenet.poster_class_log_probability(x_train)
     parts = LikenessReference(np.sort(distances), np.sort(details), np.sort(flat_shares), np.sort(log_aspects),
-                              np.array([]))
-    scores = unusualness(distances, details, flat_shares, log_aspects, parts)
+                              np.sort(poster_class), np.array([]))
+    scores = unusualness(distances, details, flat_shares, log_aspects, poster_class, parts)
     return LikenessReference(parts.feature_distances, parts.details, parts.flat_shares, parts.log_aspects,
-                             np.sort(scores))
+                             parts.poster_class_log_probabilities, np.sort(scores))
 
 
 def build(posters: Path, output: Path, metrics_path: Path, references_path: Path, diagram_path: Path,
@@ -142,16 +145,20 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
     genre_platt = genre_calibration(chosen.out_of_fold_genre_scores, genres_train)
     folded = head.folded_head(chosen.genre_model, chosen.stack, chosen.cut)
     mean_genre_part = (x_train @ folded["genre_weight"]).mean(axis=0)
+    imagenet = likeness.imagenet_classifier(*backbone.imagenet_layer(), x_train)
+    print(f"poster classes (ImageNet indices): {imagenet.poster_classes}")
     train_images, train_aspects = prepared_posters(posters, [ids[i] for i in train_rows])
-    reference = likeness_reference(x_train, train_images, train_aspects)
+    reference = likeness_reference(x_train, train_images, train_aspects, imagenet)
     del train_images
 
-    poster_head = graph.PosterHead(folded, calibrator, genre_platt, mean_genre_part, likeness.fit_subspace(x_train))
+    poster_head = graph.PosterHead(folded, calibrator, genre_platt, mean_genre_part, likeness.fit_subspace(x_train),
+                                   imagenet)
     head_path = graph.export_head(poster_head, cache_dir / "head.onnx", FEATURE_CHANNELS, GRID_ROWS, GRID_COLUMNS)
     base_rate = float(y_train.mean())
     metadata = {"genres": target_genres, "base_rate": round(base_rate, 4),
                 "hard_to_tell_band": [round(hard_to_tell[0], 4), round(hard_to_tell[1], 4)],
                 "poster_likeness_threshold": likeness.FLAG_SHARE, "calibration": calibrator.kind,
+                "poster_imagenet_classes": imagenet.poster_classes,
                 "evidence_grid": [GRID_ROWS, GRID_COLUMNS], "likeness_reference": reference.to_metadata()}
     output.parent.mkdir(parents=True, exist_ok=True)
     graph.merge(int8_extractor, head_path, output, metadata)
@@ -162,8 +169,7 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
     session = onnxruntime.InferenceSession(str(output), providers=["CPUExecutionProvider"])
     validation_images, validation_aspects = prepared_posters(posters, [ids[i] for i in validation_rows])
     outputs = evaluation.run_model(session, validation_images)
-    validation_likeness = poster_likeness(outputs["feature_distance"], validation_images, validation_aspects,
-                                          reference)
+    validation_likeness = poster_likeness(outputs, validation_images, validation_aspects, reference)
     validation = evaluation.answer_figures(outputs, y_validation, hard_to_tell, target_genres, genres_validation,
                                            validation_likeness < likeness.FLAG_SHARE)
     calibration.reliability_diagram(
@@ -172,12 +178,14 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
     classifier = PosterClassifier(output)
     validation["not_a_poster_images"] = evaluation.non_poster_figures(classifier, non_poster_images())
     validation["not_a_poster_fresh_images"] = evaluation.non_poster_figures(classifier, fresh_non_poster_images())
+    validation["not_a_poster_sealed_images"] = evaluation.non_poster_figures(classifier, sealed_non_poster_images())
     deletion_rows = np.random.default_rng(head.SEED).choice(len(validation_rows), DELETION_TEST_POSTERS, replace=False)
     validation["evidence_deletion_test"] = evaluation.deletion_test(session, validation_images[np.sort(deletion_rows)],
                                                                     head.SEED)
     metrics = {
         "backbone": backbone.BACKBONE, "input_size": [backbone.INPUT_HEIGHT, backbone.INPUT_WIDTH],
         "feature_maps": list(backbone.FEATURE_MAP_NAMES), "target_genres": target_genres, "seed": head.SEED,
+        "poster_imagenet_classes": imagenet.poster_classes,
         "train_posters": int(len(train_rows)), "validation_posters": int(len(validation_rows)),
         "validation_thriller_posters": int(y_validation.sum()), "base_rate": round(base_rate, 4),
         "cv": {"folds": head.CV_FOLDS, "ridge_alpha": chosen.alpha, "C": chosen.c,

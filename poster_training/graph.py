@@ -2,12 +2,14 @@
 
 Outputs (N = batch): probabilities (N, 2) class-balanced softmax (argmax = the balanced-accuracy decision),
 thriller_probability (N,) calibrated, genre_probabilities (N, G) calibrated, feature_distance (N,) from the
-training posters (poster_model.likeness turns it into poster likeness), and evidence (N, 13, 9): each cell's push
-on the thriller logit, relative to an average training poster.
+training posters and poster_class_log_probability (N,), the log probability the backbone's own ImageNet classifier
+gives the classes posters mostly fall in (poster_model.likeness turns both into poster likeness), and evidence
+(N, 13, 9): each cell's push on the thriller logit, relative to an average training poster.
 
 Evidence is exact for the linear part: the pooled features are the mean of the cells' features, the genre
 scores are linear in them, so each cell's share of every genre score is known; the head's quadratic term
-enters through its gradient at this poster's genre scores. The cells sum to (genres - mean genres) . gradient.
+enters through its gradient at this poster's genre scores. The cells sum to (genres - mean genres) . gradient. The genre sum is folded
+into one direction in feature space first (a matrix-vector product per cell instead of one per genre).
 """
 import json
 from pathlib import Path
@@ -20,10 +22,13 @@ from torch import nn
 
 from poster_training.backbone import export_onnx
 from poster_training.calibration import PROBABILITY_FLOOR, Calibrator
-from poster_training.likeness import Subspace
+from poster_training.likeness import ImagenetClassifier, Subspace
 
 METADATA_KEY = "poster_model"
-OUTPUT_NAMES = ("probabilities", "thriller_probability", "genre_probabilities", "feature_distance", "evidence")
+HALF_PRECISION_WEIGHT = "head/imagenet_weight"
+"""The largest weight of the head (1280 x 1000), already rounded to float16 values when training used it."""
+OUTPUT_NAMES = ("probabilities", "thriller_probability", "genre_probabilities", "feature_distance",
+                "poster_class_log_probability", "evidence")
 
 
 def buffer(values) -> torch.Tensor:
@@ -61,7 +66,7 @@ class Calibration(nn.Module):
 
 class PosterHead(nn.Module):
     def __init__(self, head: dict[str, np.ndarray], calibrator: Calibrator, genre_platt: np.ndarray,
-                 mean_genre_part: np.ndarray, subspace: Subspace):
+                 mean_genre_part: np.ndarray, subspace: Subspace, imagenet: ImagenetClassifier):
         super().__init__()
         for name, values in head.items():
             self.register_buffer(name, buffer(values))
@@ -74,6 +79,9 @@ class PosterHead(nn.Module):
         self.register_buffer("components", buffer(subspace.components))
         self.register_buffer("inverse_variances", buffer(1 / subspace.variances))
         self.register_buffer("inverse_residual_variance", buffer(1 / subspace.residual_variance))
+        self.register_buffer("imagenet_weight", buffer(imagenet.weight.T))
+        self.register_buffer("imagenet_bias", buffer(imagenet.bias))
+        self.register_buffer("poster_classes", torch.tensor(imagenet.poster_classes, dtype=torch.int64))
 
     def forward(self, feature_map: torch.Tensor):
         pooled = feature_map.mean(dim=(2, 3))
@@ -83,23 +91,38 @@ class PosterHead(nn.Module):
         thriller_probability = self.calibration(logit)
         genre_probabilities = torch.sigmoid(genres * self.genre_slope + self.genre_intercept)
 
-        cells = feature_map.shape[2] * feature_map.shape[3]
-        cell_genres = torch.einsum("nchw,cg->nghw", feature_map, self.genre_weight)
+        batch, channels, rows, columns = feature_map.shape
         gradient = self.linear_weight + 2 * self.square_weight * genres
-        evidence = torch.einsum("nghw,ng->nhw", cell_genres - self.mean_genre_part[None, :, None, None],
-                                gradient) / cells
+        direction = gradient @ self.genre_weight.T
+        cell_push = (direction.unsqueeze(1) @ feature_map.reshape(batch, channels, rows * columns)).squeeze(1)
+        mean_push = (self.mean_genre_part * gradient).sum(dim=1, keepdim=True)
+        evidence = ((cell_push - mean_push) / (rows * columns)).reshape(batch, rows, columns)
+
+        imagenet_logits = pooled[:, :self.imagenet_weight.shape[0]] @ self.imagenet_weight + self.imagenet_bias
+        poster_class_log_probability = (torch.logsumexp(imagenet_logits[:, self.poster_classes], dim=1)
+                                        - torch.logsumexp(imagenet_logits, dim=1))
 
         z = (pooled - self.feature_mean) / self.feature_scale
         projected = z @ self.components
         residual = torch.relu((z * z).sum(dim=1) - (projected * projected).sum(dim=1))
         feature_distance = torch.sqrt((projected * projected * self.inverse_variances).sum(dim=1)
                                       + residual * self.inverse_residual_variance)
-        return probabilities, thriller_probability, genre_probabilities, feature_distance, evidence
+        return (probabilities, thriller_probability, genre_probabilities, feature_distance,
+                poster_class_log_probability, evidence)
 
 
 def export_head(head: PosterHead, path: Path, channels: int, rows: int, columns: int) -> Path:
     export_onnx(head.eval(), path, "feature_map", torch.zeros(1, channels, rows, columns), OUTPUT_NAMES)
     return path
+
+
+def store_in_half_precision(model: onnx.ModelProto, name: str) -> None:
+    """float16 in the file and a Cast back to float32, which onnxruntime folds when it loads the file: half the
+    bytes, the same numbers."""
+    initializer = next(i for i in model.graph.initializer if i.name == name)
+    values = onnx.numpy_helper.to_array(initializer).astype(np.float16)
+    initializer.CopyFrom(onnx.numpy_helper.from_array(values, f"{name}_float16"))
+    model.graph.node.insert(0, onnx.helper.make_node("Cast", [f"{name}_float16"], [name], to=onnx.TensorProto.FLOAT))
 
 
 def merge(backbone_path: Path, head_path: Path, output: Path, metadata: dict) -> Path:
@@ -109,6 +132,7 @@ def merge(backbone_path: Path, head_path: Path, output: Path, metadata: dict) ->
     head.ir_version = backbone.ir_version
     merged = compose.merge_models(backbone, head, io_map=[("feature_map", "feature_map")],
                                   outputs=list(OUTPUT_NAMES))
+    store_in_half_precision(merged, HALF_PRECISION_WEIGHT)
     onnx.helper.set_model_props(merged, {METADATA_KEY: json.dumps(metadata, sort_keys=True)})
     onnx.checker.check_model(merged)
     onnx.save(merged, str(output))

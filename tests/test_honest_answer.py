@@ -8,7 +8,9 @@ import pytest
 from PIL import Image
 
 from poster_model.predictor import DEFAULT_MODEL_PATH, PosterClassifier
-from scripts.non_poster_images import non_poster_images
+from poster_model.preprocess import prepare_image
+from scripts.non_poster_images import (fresh_non_poster_images, non_poster_images, package_photos,
+                                       sealed_non_poster_images)
 from scripts.reference_images import png
 from tests.servers import running_chalice_local, running_model_endpoint
 
@@ -35,20 +37,35 @@ def predict(api_url: str, document: dict) -> dict:
         return json.load(response)
 
 
-FLAGGED_SHARE_REACHED = 0.8
-"""What the shipped detector reaches, rounded down (the issue's target is 0.9; the model card says which images
-it misses)."""
+FLAGGED_SHARE_REACHED = {"not_a_poster_images": 0.85, "not_a_poster_fresh_images": 0.85,
+                         "not_a_poster_sealed_images": 0.75}
+"""What the shipped detector reaches on each set, rounded down to 5 % (the issue's target is 0.9; the model card
+says which images it misses)."""
+NON_POSTER_SETS = {"not_a_poster_images": non_poster_images, "not_a_poster_fresh_images": fresh_non_poster_images,
+                   "not_a_poster_sealed_images": sealed_non_poster_images}
 
 
-def test_most_images_that_are_not_posters_are_flagged(classifier):
-    """Solid colours, gradients, noise, text screenshots and charts drawn with Pillow, and the photographs
-    shipped inside scikit-learn and scikit-image."""
-    images = non_poster_images()
-    flagged = [name for name, data in images
+@pytest.mark.parametrize("name", NON_POSTER_SETS)
+def test_most_images_that_are_not_posters_are_flagged(classifier, name):
+    """The design set (solid colours, gradients, noise, text screenshots and charts drawn with Pillow, the
+    photographs shipped inside scikit-learn and scikit-image), the fresh set and the sealed set."""
+    images = NON_POSTER_SETS[name]()
+    flagged = [image_name for image_name, data in images
                if classifier.answer_bytes(data)["poster_likeness"] < classifier.facts.poster_likeness_threshold]
-    assert len(images) >= 50
-    assert len(flagged) >= FLAGGED_SHARE_REACHED * len(images), sorted(set(n for n, _ in images) - set(flagged))
-    assert all(name in flagged for name, _ in images if name.startswith(("solid_", "gradient_")))
+    assert len(flagged) >= FLAGGED_SHARE_REACHED[name] * len(images), \
+        sorted(set(n for n, _ in images) - set(flagged))
+    assert all(image_name in flagged for image_name, _ in images if image_name.startswith(("solid_", "gradient_")))
+
+
+def test_photographs_get_less_poster_class_probability_than_almost_every_training_poster(classifier):
+    """To the backbone's ImageNet classifier a poster is mostly a book jacket, a comic book or a web site; a
+    coffee cup, a cat or the moon is not."""
+    photos = dict(package_photos())
+    reference = classifier.facts.likeness_reference.poster_class_log_probabilities
+    first_percentile = reference[int(0.01 * len(reference))]
+    for name in ("skimage_coffee", "skimage_chelsea", "skimage_moon", "sklearn_flower"):
+        batch, log_aspect = prepare_image(photos[name], classifier.height, classifier.width)
+        assert classifier.outputs(batch)["poster_class_log_probability"][0] < first_percentile, name
 
 
 @pytest.mark.parametrize("image", [
@@ -85,8 +102,8 @@ def test_the_validation_figures_recorded_for_the_card_meet_the_targets():
     assert validation["hard_to_tell"]["decisive_share"] >= 0.6
     assert validation["hard_to_tell"]["balanced_accuracy_on_decisive"] >= 0.75
     assert validation["flagged_not_a_poster"] <= 0.01
-    assert validation["not_a_poster_images"]["flagged_share"] >= FLAGGED_SHARE_REACHED
-    assert validation["not_a_poster_fresh_images"]["flagged_share"] >= FLAGGED_SHARE_REACHED
+    for name, reached in FLAGGED_SHARE_REACHED.items():
+        assert validation[name]["flagged_share"] >= reached, name
     deletion = validation["evidence_deletion_test"]
     assert deletion["mean_logit_drop_top_evidence"] - deletion["mean_logit_drop_random_cells"] >= 0.2
     assert deletion["share_of_posters_where_top_drops_more"] >= 0.75

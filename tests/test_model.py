@@ -46,15 +46,20 @@ def test_graph_takes_uint8_nhwc_with_any_batch_and_answers_every_output():
     assert isinstance(batch, str) and isinstance(height, int) and isinstance(width, int) and channels == 3
     outputs = {output.name: output.type for output in session.get_outputs()}
     assert outputs == {name: "tensor(float)" for name in (
-        "probabilities", "thriller_probability", "genre_probabilities", "feature_distance", "evidence")}
+        "probabilities", "thriller_probability", "genre_probabilities", "feature_distance",
+        "poster_class_log_probability", "evidence")}
 
 
 def test_the_backbone_is_quantised_to_int8_and_the_head_is_float():
+    """Float32 throughout the head, but for the backbone's 1,000-class layer, stored in float16 to halve it."""
     graph = onnx.load(str(DEFAULT_MODEL_PATH)).graph
     quantised_weights = [i for i in graph.initializer if i.data_type == onnx.TensorProto.INT8]
     assert len(quantised_weights) > 50
-    head_weights = [i for i in graph.initializer if i.name.startswith("head/")]
-    assert head_weights and all(i.data_type == onnx.TensorProto.FLOAT for i in head_weights)
+    head_weights = {i.name: i.data_type for i in graph.initializer
+                    if i.name.startswith("head/") and i.data_type != onnx.TensorProto.INT64}
+    half = [name for name, data_type in head_weights.items() if data_type == onnx.TensorProto.FLOAT16]
+    assert half == ["head/imagenet_weight_float16"]
+    assert all(data_type == onnx.TensorProto.FLOAT for name, data_type in head_weights.items() if name not in half)
 
 
 def test_the_file_carries_genres_base_rate_band_and_what_poster_likeness_compares_with(classifier):
@@ -66,7 +71,7 @@ def test_the_file_carries_genres_base_rate_band_and_what_poster_likeness_compare
     assert 0 < facts.poster_likeness_threshold <= 0.01
     reference = facts.likeness_reference
     for values in (reference.feature_distances, reference.details, reference.flat_shares, reference.log_aspects,
-                   reference.scores):
+                   reference.poster_class_log_probabilities, reference.scores):
         assert len(values) > 4000 and np.all(np.diff(values) >= 0)
 
 
@@ -93,6 +98,7 @@ def test_batch_answers_are_probabilities_of_the_documented_shapes(classifier, ge
     np.testing.assert_allclose(outputs["probabilities"].sum(axis=1), 1.0, atol=1e-5)
     assert outputs["thriller_probability"].shape == (n,) and outputs["feature_distance"].shape == (n,)
     assert np.all(outputs["feature_distance"] >= 0)
+    assert outputs["poster_class_log_probability"].shape == (n,) and np.all(outputs["poster_class_log_probability"] <= 0)
     assert outputs["genre_probabilities"].shape == (n, 18)
     assert outputs["evidence"].shape == (n, *GRID)
     for name in ("probabilities", "thriller_probability", "genre_probabilities"):

@@ -1,4 +1,4 @@
-"""Poster likeness: four tails against the training posters, combined, read as a share of real posters."""
+"""Poster likeness: five tails against the training posters, combined, read as a share of real posters."""
 import numpy as np
 import pytest
 
@@ -6,6 +6,13 @@ from poster_model.likeness import LikenessReference, poster_likeness, texture, u
 
 RNG = np.random.default_rng(3)
 POSTER_ASPECT = np.log(0.675)
+POSTER_CLASS = np.log(0.6)
+"""A typical poster's log probability of the ImageNet poster classes (book jacket, comic book, web site)."""
+
+
+def likeness(reference, distance, batch, aspect=POSTER_ASPECT, poster_class=POSTER_CLASS) -> float:
+    outputs = {"feature_distance": distance, "poster_class_log_probability": poster_class}
+    return poster_likeness(outputs, batch, aspect, reference)[0]
 
 
 def textured(value: float = 18.0) -> np.ndarray:
@@ -22,9 +29,11 @@ def reference():
     # mostly 2:3 upright, as real posters are, with a few square and wide ones
     aspects = np.sort(np.concatenate([RNG.normal(POSTER_ASPECT, 0.03, 4925),
                                       RNG.uniform(np.log(0.5), np.log(2.1), 75)]))
-    parts = LikenessReference(distances, details, flat_shares, aspects, np.array([]))
-    scores = unusualness(*(RNG.permutation(v) for v in (distances, details, flat_shares, aspects)), parts)
-    return LikenessReference(distances, details, flat_shares, aspects, np.sort(scores))
+    poster_class = np.sort(np.log(RNG.beta(3, 2, 5000)))
+    parts = LikenessReference(distances, details, flat_shares, aspects, poster_class, np.array([]))
+    scores = unusualness(*(RNG.permutation(v) for v in (distances, details, flat_shares, aspects, poster_class)),
+                         parts)
+    return LikenessReference(distances, details, flat_shares, aspects, poster_class, np.sort(scores))
 
 
 def test_texture_measures_detail_and_the_share_of_flat_pixels():
@@ -34,24 +43,39 @@ def test_texture_measures_detail_and_the_share_of_flat_pixels():
     assert detail[0] > 10 and flat[0] == 0
 
 
+def test_texture_is_the_mean_grey_step_and_the_share_of_steps_under_one_grey_level():
+    image = RNG.integers(0, 256, (2, 20, 16, 3), dtype=np.uint8)
+    image[0, :10] = 90
+    grey = image.astype(np.float64).mean(axis=3)
+    steps = np.abs(np.diff(grey, axis=1))[:, :, :-1] + np.abs(np.diff(grey, axis=2))[:, :-1, :]
+    detail, flat = texture(image)
+    np.testing.assert_allclose(detail, steps.mean(axis=(1, 2)))
+    np.testing.assert_allclose(flat, (steps < 1 - 1e-9).mean(axis=(1, 2)))
+    assert 0.4 < flat[0] < 0.5 and flat[1] < 0.05
+
+
 def test_a_typical_poster_is_as_likely_as_most_posters(reference):
-    typical = reference.feature_distances[2500]
-    assert poster_likeness(typical, textured(), POSTER_ASPECT, reference)[0] > 0.3
+    assert likeness(reference, reference.feature_distances[2500], textured()) > 0.3
 
 
 def test_a_blank_image_is_unlike_any_poster(reference):
     blank = np.full((1, 40, 30, 3), 200, dtype=np.uint8)
-    assert poster_likeness(reference.feature_distances[2500], blank, POSTER_ASPECT, reference)[0] < 0.004
+    assert likeness(reference, reference.feature_distances[2500], blank) < 0.004
 
 
 def test_far_features_alone_make_an_image_unlike_a_poster(reference):
     far = reference.feature_distances[-1] * 3
-    assert poster_likeness(far, textured(), POSTER_ASPECT, reference)[0] < 0.004
+    assert likeness(reference, far, textured()) < 0.004
+
+
+def test_what_imagenet_calls_a_photograph_alone_makes_an_image_unlike_a_poster(reference):
+    """A coffee cup: almost no probability on the classes posters fall in."""
+    assert likeness(reference, reference.feature_distances[2500], textured(), poster_class=np.log(1e-4)) < 0.004
 
 
 def test_an_odd_shape_alone_lowers_likeness_but_does_not_decide(reference):
-    typical = poster_likeness(reference.feature_distances[2500], textured(), POSTER_ASPECT, reference)[0]
-    landscape = poster_likeness(reference.feature_distances[2500], textured(), np.log(4 / 3), reference)[0]
+    typical = likeness(reference, reference.feature_distances[2500], textured())
+    landscape = likeness(reference, reference.feature_distances[2500], textured(), aspect=np.log(4 / 3))
     assert 0.004 < landscape < typical
 
 
