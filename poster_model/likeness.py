@@ -1,7 +1,8 @@
 """How much an image looks like a movie poster, from five things a poster has and most other images lack.
 
 1. Backbone features like the training posters' (distance in a principal subspace, computed in the graph).
-2. Detail: blank and smoothly shaded images have almost none (mean step between neighbouring grey pixels).
+2. Detail (mean step between neighbouring grey pixels): blank and smoothly shaded images have almost none,
+   noise far more than any poster.
 3. Texture almost everywhere: screenshots and charts are mostly perfectly flat background (share of pixels
    whose grey value equals its neighbours').
 4. A poster's shape: most are about 2:3 upright (the image's own aspect ratio, before the model's resize).
@@ -9,9 +10,10 @@
    "web site" to it, a photograph is a coffee cup or a motorcycle (log probability of the poster classes,
    computed in the graph).
 
-Each becomes a tail probability against the training posters, they are combined as a sum of -log tails
-(aspect weighted by half: posters do come in other shapes), and poster_likeness is the share of training
-posters whose combined score is at least as unusual: it reads like a p-value.
+Each becomes a tail probability against the training posters (both tails for detail and shape), they are
+combined as a sum of -log tails (aspect weighted by half: posters do come in other shapes), and
+poster_likeness is the share of training posters whose combined score is at least as unusual: it reads like a
+p-value.
 """
 from dataclasses import dataclass
 
@@ -74,14 +76,16 @@ def lower_tail(values: np.ndarray, sorted_reference: np.ndarray) -> np.ndarray:
     return upper_tail(-values, -sorted_reference[::-1])
 
 
+def two_sided_tail(values: np.ndarray, sorted_reference: np.ndarray) -> np.ndarray:
+    return np.minimum(1.0, 2 * np.minimum(lower_tail(values, sorted_reference), upper_tail(values, sorted_reference)))
+
+
 def unusualness(feature_distance, image_detail, flat_share, log_aspect, poster_class_log_probability,
                 reference: LikenessReference) -> np.ndarray:
-    """Sum of -log tail probabilities (features far, detail low, flat share high, shape odd either way,
+    """Sum of -log tail probabilities (features far, detail odd either way, flat share high, shape odd either way,
     poster classes unlikely)."""
-    aspect_tail = np.minimum(1.0, 2 * np.minimum(lower_tail(log_aspect, reference.log_aspects),
-                                                 upper_tail(log_aspect, reference.log_aspects)))
-    tails = (upper_tail(feature_distance, reference.feature_distances), lower_tail(image_detail, reference.details),
-             upper_tail(flat_share, reference.flat_shares), aspect_tail,
+    tails = (upper_tail(feature_distance, reference.feature_distances), two_sided_tail(image_detail, reference.details),
+             upper_tail(flat_share, reference.flat_shares), two_sided_tail(log_aspect, reference.log_aspects),
              lower_tail(poster_class_log_probability, reference.poster_class_log_probabilities))
     weights = (1.0, 1.0, 1.0, ASPECT_WEIGHT, 1.0)
     return sum(w * -np.log(np.maximum(t, 1e-300)) for w, t in zip(weights, tails))

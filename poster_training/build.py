@@ -26,7 +26,8 @@ from poster_model.predictor import PosterClassifier
 from poster_model.preprocess import image_bytes_to_input, prepare_image
 from poster_training import backbone, band, calibration, evaluation, graph, head, likeness
 from poster_training.features import extract_pooled_features, poster_pixels
-from scripts.non_poster_images import fresh_non_poster_images, non_poster_images, sealed_non_poster_images
+from scripts.non_poster_images import (fresh_non_poster_images, held_out_non_poster_images, non_poster_images,
+                                       sealed_non_poster_images)
 from scripts.reference_images import reference_image_bytes
 
 VALIDATION_FRACTION = 0.2
@@ -179,6 +180,8 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
     validation["not_a_poster_images"] = evaluation.non_poster_figures(classifier, non_poster_images())
     validation["not_a_poster_fresh_images"] = evaluation.non_poster_figures(classifier, fresh_non_poster_images())
     validation["not_a_poster_sealed_images"] = evaluation.non_poster_figures(classifier, sealed_non_poster_images())
+    validation["not_a_poster_held_out_images"] = evaluation.non_poster_figures(classifier,
+                                                                               held_out_non_poster_images())
     deletion_rows = np.random.default_rng(head.SEED).choice(len(validation_rows), DELETION_TEST_POSTERS, replace=False)
     validation["evidence_deletion_test"] = evaluation.deletion_test(session, validation_images[np.sort(deletion_rows)],
                                                                     head.SEED)

@@ -9,8 +9,8 @@ from PIL import Image
 
 from poster_model.predictor import DEFAULT_MODEL_PATH, PosterClassifier
 from poster_model.preprocess import prepare_image
-from scripts.non_poster_images import (fresh_non_poster_images, non_poster_images, package_photos,
-                                       sealed_non_poster_images)
+from scripts.non_poster_images import (fresh_non_poster_images, held_out_non_poster_images, non_poster_images,
+                                       package_photos, sealed_non_poster_images)
 from scripts.reference_images import png
 from tests.servers import running_chalice_local, running_model_endpoint
 
@@ -37,18 +37,19 @@ def predict(api_url: str, document: dict) -> dict:
         return json.load(response)
 
 
-FLAGGED_SHARE_REACHED = {"not_a_poster_images": 0.85, "not_a_poster_fresh_images": 0.85,
-                         "not_a_poster_sealed_images": 0.75}
+FLAGGED_SHARE_REACHED = {"not_a_poster_images": 0.85, "not_a_poster_fresh_images": 0.9,
+                         "not_a_poster_sealed_images": 0.8, "not_a_poster_held_out_images": 0.5}
 """What the shipped detector reaches on each set, rounded down to 5 % (the issue's target is 0.9; the model card
 says which images it misses)."""
 NON_POSTER_SETS = {"not_a_poster_images": non_poster_images, "not_a_poster_fresh_images": fresh_non_poster_images,
-                   "not_a_poster_sealed_images": sealed_non_poster_images}
+                   "not_a_poster_sealed_images": sealed_non_poster_images,
+                   "not_a_poster_held_out_images": held_out_non_poster_images}
 
 
 @pytest.mark.parametrize("name", NON_POSTER_SETS)
 def test_most_images_that_are_not_posters_are_flagged(classifier, name):
     """The design set (solid colours, gradients, noise, text screenshots and charts drawn with Pillow, the
-    photographs shipped inside scikit-learn and scikit-image), the fresh set and the sealed set."""
+    photographs shipped inside scikit-learn and scikit-image), the fresh, sealed and held-out sets."""
     images = NON_POSTER_SETS[name]()
     flagged = [image_name for image_name, data in images
                if classifier.answer_bytes(data)["poster_likeness"] < classifier.facts.poster_likeness_threshold]

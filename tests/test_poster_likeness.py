@@ -17,8 +17,9 @@ def likeness(reference, distance, batch, aspect=POSTER_ASPECT, poster_class=POST
 
 def textured(value: float = 18.0) -> np.ndarray:
     """A batch of one 40 x 30 image whose grey steps average about `value`."""
-    ramp = (np.arange(40)[:, None] * value / 2 + np.arange(30)[None, :] * value / 2) % 256
-    return np.repeat(ramp[None, :, :, None], 3, axis=3).astype(np.uint8)
+    ramp = (np.arange(40)[:, None] * value / 2 + np.arange(30)[None, :] * value / 2) % 510
+    folded = np.where(ramp > 255, 510 - ramp, ramp)
+    return np.repeat(folded[None, :, :, None], 3, axis=3).astype(np.uint8)
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +67,13 @@ def test_a_blank_image_is_unlike_any_poster(reference):
 def test_far_features_alone_make_an_image_unlike_a_poster(reference):
     far = reference.feature_distances[-1] * 3
     assert likeness(reference, far, textured()) < 0.004
+
+
+def test_far_more_detail_than_any_poster_makes_an_image_unlike_a_poster(reference):
+    """Pixel noise: every neighbour differs, more than on the busiest poster."""
+    noise = RNG.integers(0, 256, (1, 40, 30, 3), dtype=np.uint8)
+    assert texture(noise)[0][0] > reference.details[-1] * 2
+    assert likeness(reference, reference.feature_distances[2500], noise) < 0.004
 
 
 def test_what_imagenet_calls_a_photograph_alone_makes_an_image_unlike_a_poster(reference):
