@@ -8,8 +8,9 @@ gives the classes posters mostly fall in (poster_model.likeness turns both into 
 
 Evidence is exact for the linear part: the pooled features are the mean of the cells' features, the genre
 scores are linear in them, so each cell's share of every genre score is known; the head's quadratic term
-enters through its gradient at this poster's genre scores. The cells sum to (genres - mean genres) . gradient. The genre sum is folded
-into one direction in feature space first (a matrix-vector product per cell instead of one per genre).
+enters through its gradient at this poster's genre scores. The cells sum to (genres - mean genres) . gradient.
+The genre sum is folded into one direction in feature space first (a matrix-vector product per cell instead of
+one per genre).
 """
 import json
 from pathlib import Path
