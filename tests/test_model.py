@@ -98,7 +98,8 @@ def test_batch_answers_are_probabilities_of_the_documented_shapes(classifier, ge
     np.testing.assert_allclose(outputs["probabilities"].sum(axis=1), 1.0, atol=1e-5)
     assert outputs["thriller_probability"].shape == (n,) and outputs["feature_distance"].shape == (n,)
     assert np.all(outputs["feature_distance"] >= 0)
-    assert outputs["poster_class_log_probability"].shape == (n,) and np.all(outputs["poster_class_log_probability"] <= 0)
+    poster_class = outputs["poster_class_log_probability"]
+    assert poster_class.shape == (n,) and np.all(poster_class <= 0)
     assert outputs["genre_probabilities"].shape == (n, 18)
     assert outputs["evidence"].shape == (n, *GRID)
     for name in ("probabilities", "thriller_probability", "genre_probabilities"):
