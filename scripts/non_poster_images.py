@@ -1,8 +1,9 @@
-"""Images that are not movie posters, for measuring the "not a poster" check: drawn with Pillow, and the
-photographs that ship inside scikit-learn and scikit-image (nothing is downloaded).
+"""Images that are not movie posters, for measuring the "not a poster" check, in four sets: drawn with Pillow, and
+pictures that ship inside installed Python packages (nothing is downloaded).
 
 Used by scripts/train_model.py for the model card's figure and by the tests, which see the same images.
 """
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,23 @@ SKIMAGE_PHOTOS = ("astronaut.png", "brick.png", "camera.png", "chelsea.png", "co
                   "motorcycle_left.png", "page.png", "retina.jpg", "rocket.jpg", "text.png", "color.png",
                   "microaneurysms.png", "cell.png", "clock_motion.png", "logo.png")
 SKLEARN_PHOTOS = ("china.jpg", "flower.jpg")
+LFW_FACES = ("skimage", "data/lfw_subset.npy")
+
+
+def package_dir(name: str) -> Path:
+    """Where an installed package's files are, without importing it."""
+    return Path(importlib.util.find_spec(name).origin).parent
+
+
+def package_file(package: str, name: str) -> bytes:
+    return (package_dir(package) / name).read_bytes()
+
+
+def lfw_face(faces: np.ndarray, row: int) -> Image.Image:
+    """One 25 x 25 grey face of scikit-image's LFW subset, at 250 x 250 RGB."""
+    return Image.fromarray((faces[row] * 255).astype(np.uint8)).resize((250, 250)).convert("RGB")
+
+
 CHART_COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189)]
 SCREEN_TEXT = ("Quarterly report", "Revenue grew by 12 percent over the last quarter.",
                "def main():", "    return 0", "Meeting notes - Tuesday", "1. Budget  2. Hiring  3. Roadmap",
@@ -106,11 +124,9 @@ def charts(rng: np.random.Generator) -> list[tuple[str, Image.Image]]:
 
 def package_photos() -> list[tuple[str, bytes]]:
     """The files as they ship, undecoded: the model sees them the way a visitor would upload them."""
-    import sklearn.datasets
-    import skimage.data
-    photos = [(f"sklearn_{name}", Path(sklearn.datasets.__file__).parent / "images" / name) for name in SKLEARN_PHOTOS]
-    photos += [(f"skimage_{name}", Path(skimage.data.__file__).parent / name) for name in SKIMAGE_PHOTOS]
-    return [(name.rsplit(".", 1)[0], path.read_bytes()) for name, path in photos]
+    return ([(f"sklearn_{Path(name).stem}", package_file("sklearn", f"datasets/images/{name}"))
+             for name in SKLEARN_PHOTOS]
+            + [(f"skimage_{Path(name).stem}", package_file("skimage", f"data/{name}")) for name in SKIMAGE_PHOTOS])
 
 
 def non_poster_images() -> list[tuple[str, bytes]]:
@@ -171,18 +187,15 @@ def scatter_plots(rng: np.random.Generator) -> list[tuple[str, Image.Image]]:
 
 
 def faces() -> list[tuple[str, Image.Image]]:
-    import skimage.data
-    pictures = np.load(Path(skimage.data.__file__).parent / "lfw_subset.npy")[:3]
-    return [(f"fresh_face_{i}", Image.fromarray((picture * 255).astype(np.uint8)).resize((250, 250)).convert("RGB"))
-            for i, picture in enumerate(pictures)]
+    pictures = np.load(package_dir(LFW_FACES[0]) / LFW_FACES[1])
+    return [(f"fresh_face_{row}", lfw_face(pictures, row)) for row in range(3)]
 
 
 def fresh_non_poster_images() -> list[tuple[str, bytes]]:
     """A second set, made after the detector was designed on the first and never used to choose anything."""
-    import skimage.data
     rng = np.random.default_rng(FRESH_SEED)
     drawn = spreadsheets(rng) + code_editors(rng) + scatter_plots(rng) + faces()
-    photos = [(f"fresh_skimage_{name.rsplit('.', 1)[0]}", (Path(skimage.data.__file__).parent / name).read_bytes())
+    photos = [(f"fresh_skimage_{Path(name).stem}", package_file("skimage", f"data/{name}"))
               for name in FRESH_SKIMAGE_PHOTOS]
     return [(name, png(image)) for name, image in drawn] + photos
 
@@ -275,21 +288,17 @@ def terrain(values: np.ndarray) -> Image.Image:
 def sealed_non_poster_images() -> list[tuple[str, bytes]]:
     """A third set, made before the ImageNet-class part of the detector was built and never used to choose
     anything: its figure is the honest one for that change."""
-    import importlib.util
-    import skimage.data
     rng = np.random.default_rng(SEALED_SEED)
-    skimage_dir = Path(skimage.data.__file__).parent
-    matplotlib_dir = Path(importlib.util.find_spec("matplotlib").origin).parent / "mpl-data" / "sample_data"
-    faces_array = np.load(skimage_dir / "lfw_subset.npy")
+    skimage_dir = package_dir("skimage") / "data"
+    matplotlib_dir = package_dir("matplotlib") / "mpl-data" / "sample_data"
+    faces_array = np.load(package_dir(LFW_FACES[0]) / LFW_FACES[1])
     drawn = (receipts(rng) + documents(rng) + forms_and_calendars() + patterns(rng)
-             + [(f"sealed_face_{row}", Image.fromarray((faces_array[row] * 255).astype(np.uint8)).resize((250, 250))
-                 .convert("RGB")) for row in SEALED_FACES]
+             + [(f"sealed_face_{row}", lfw_face(faces_array, row)) for row in SEALED_FACES]
              + [("sealed_relief_jacksboro", terrain(np.load(matplotlib_dir / "jacksboro_fault_dem.npz")["elevation"])),
                 ("sealed_relief_topobathy", terrain(np.load(matplotlib_dir / "topobathy.npz")["topo"])),
                 ("sealed_disparity_motorcycle", terrain(np.load(skimage_dir / "motorcycle_disp.npz")["arr_0"]))])
-    files = ([(f"sealed_skimage_{name.rsplit('.', 1)[0]}", (skimage_dir / name).read_bytes())
-              for name in SEALED_SKIMAGE_FILES]
-             + [(f"sealed_matplotlib_{name.rsplit('.', 1)[0]}", (matplotlib_dir / name).read_bytes())
+    files = ([(f"sealed_skimage_{Path(name).stem}", (skimage_dir / name).read_bytes()) for name in SEALED_SKIMAGE_FILES]
+             + [(f"sealed_matplotlib_{Path(name).stem}", (matplotlib_dir / name).read_bytes())
                 for name in SEALED_MATPLOTLIB_FILES])
     return [(name, png(image)) for name, image in drawn] + files
 
@@ -311,12 +320,7 @@ def held_out_non_poster_images() -> list[tuple[str, bytes]]:
     """A fourth set: pictures shipped inside mahotas, pygame and PyWavelets (photographs, game screenshots, code,
     diagrams, a logo, a sprite). Made once the other three sets' misses were known and before the detector's
     weights were looked at again: the honest figure for whatever is chosen on the other three."""
-    import importlib.util
-
-    def package_dir(name: str) -> Path:
-        return Path(importlib.util.find_spec(name).origin).parent
-
-    files = [(f"held_out_{package}_{Path(name).stem}", (package_dir(package) / name).read_bytes())
+    files = [(f"held_out_{package}_{Path(name).stem}", package_file(package, name))
              for package, names in HELD_OUT_FILES.items() for name in names]
     photos = [(f"held_out_pywavelets_{name}",
                png(Image.fromarray(np.load(package_dir("pywt") / "data" / f"{name}.npz")["data"].astype(np.uint8))))
