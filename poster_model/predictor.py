@@ -74,9 +74,6 @@ class PosterClassifier:
         probabilities = self.predict_batch(image_bytes_to_input(data, self.height, self.width))[0]
         return [float(p) for p in probabilities]
 
-    def poster_likeness(self, batch: np.ndarray, outputs: dict, log_aspects) -> np.ndarray:
-        return poster_likeness(outputs, batch, log_aspects, self.facts.likeness_reference)
-
     def answer(self, batch: np.ndarray, explain: bool, log_aspect: float) -> dict | list[float]:
         """The endpoint's answer for a batch of one: the whole object, or the plain class list for a model
         without the answer outputs. log_aspect: ln(width / height) of the image before the resize."""
@@ -90,7 +87,7 @@ class PosterClassifier:
             "base_rate": self.facts.base_rate,
             "hard_to_tell_band": list(self.facts.hard_to_tell_band),
             "genres": [{"genre": name, "probability": probability} for name, probability in genres],
-            "poster_likeness": float(self.poster_likeness(batch, outputs, log_aspect)[0]),
+            "poster_likeness": float(poster_likeness(outputs, batch, log_aspect, self.facts.likeness_reference)[0]),
             "poster_likeness_threshold": self.facts.poster_likeness_threshold,
         }
         if explain:
