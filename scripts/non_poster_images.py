@@ -9,16 +9,15 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from scripts.reference_images import png
+from scripts.reference_images import REFERENCE_SIZE, png
 
 SEED = 4242
-POSTER_SIZE = (300, 450)
+POSTER_SIZE = REFERENCE_SIZE
 SKIMAGE_PHOTOS = ("astronaut.png", "brick.png", "camera.png", "chelsea.png", "coffee.png", "coins.png",
                   "grass.png", "gravel.png", "horse.png", "hubble_deep_field.jpg", "ihc.png", "moon.png",
                   "motorcycle_left.png", "page.png", "retina.jpg", "rocket.jpg", "text.png", "color.png",
                   "microaneurysms.png", "cell.png", "clock_motion.png", "logo.png")
 SKLEARN_PHOTOS = ("china.jpg", "flower.jpg")
-LFW_FACES = ("skimage", "data/lfw_subset.npy")
 
 
 def package_dir(name: str) -> Path:
@@ -30,9 +29,10 @@ def package_file(package: str, name: str) -> bytes:
     return (package_dir(package) / name).read_bytes()
 
 
-def lfw_face(faces: np.ndarray, row: int) -> Image.Image:
-    """One 25 x 25 grey face of scikit-image's LFW subset, at 250 x 250 RGB."""
-    return Image.fromarray((faces[row] * 255).astype(np.uint8)).resize((250, 250)).convert("RGB")
+def lfw_faces(rows) -> list[Image.Image]:
+    """Grey 25 x 25 faces of scikit-image's LFW subset, at 250 x 250 RGB."""
+    faces = np.load(package_dir("skimage") / "data" / "lfw_subset.npy")
+    return [Image.fromarray((faces[row] * 255).astype(np.uint8)).resize((250, 250)).convert("RGB") for row in rows]
 
 
 CHART_COLOURS = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189)]
@@ -187,8 +187,7 @@ def scatter_plots(rng: np.random.Generator) -> list[tuple[str, Image.Image]]:
 
 
 def faces() -> list[tuple[str, Image.Image]]:
-    pictures = np.load(package_dir(LFW_FACES[0]) / LFW_FACES[1])
-    return [(f"fresh_face_{row}", lfw_face(pictures, row)) for row in range(3)]
+    return [(f"fresh_face_{row}", face) for row, face in enumerate(lfw_faces(range(3)))]
 
 
 def fresh_non_poster_images() -> list[tuple[str, bytes]]:
@@ -289,15 +288,14 @@ def sealed_non_poster_images() -> list[tuple[str, bytes]]:
     """A third set, made before the ImageNet-class part of the detector was built and never used to choose
     anything: its figure is the honest one for that change."""
     rng = np.random.default_rng(SEALED_SEED)
-    skimage_dir = package_dir("skimage") / "data"
+    skimage_data = package_dir("skimage") / "data"
     matplotlib_dir = package_dir("matplotlib") / "mpl-data" / "sample_data"
-    faces_array = np.load(package_dir(LFW_FACES[0]) / LFW_FACES[1])
     drawn = (receipts(rng) + documents(rng) + forms_and_calendars() + patterns(rng)
-             + [(f"sealed_face_{row}", lfw_face(faces_array, row)) for row in SEALED_FACES]
+             + [(f"sealed_face_{row}", face) for row, face in zip(SEALED_FACES, lfw_faces(SEALED_FACES))]
              + [("sealed_relief_jacksboro", terrain(np.load(matplotlib_dir / "jacksboro_fault_dem.npz")["elevation"])),
                 ("sealed_relief_topobathy", terrain(np.load(matplotlib_dir / "topobathy.npz")["topo"])),
-                ("sealed_disparity_motorcycle", terrain(np.load(skimage_dir / "motorcycle_disp.npz")["arr_0"]))])
-    files = ([(f"sealed_skimage_{Path(name).stem}", (skimage_dir / name).read_bytes()) for name in SEALED_SKIMAGE_FILES]
+                ("sealed_disparity_motorcycle", terrain(np.load(skimage_data / "motorcycle_disp.npz")["arr_0"]))])
+    files = ([(f"sealed_skimage_{Path(name).stem}", (skimage_data / name).read_bytes()) for name in SEALED_SKIMAGE_FILES]
              + [(f"sealed_matplotlib_{Path(name).stem}", (matplotlib_dir / name).read_bytes())
                 for name in SEALED_MATPLOTLIB_FILES])
     return [(name, png(image)) for name, image in drawn] + files
