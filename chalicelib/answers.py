@@ -133,7 +133,7 @@ def prediction_answer(endpoint_answer: dict | list[float], settings: Settings, e
         "probability": endpoint_answer["thriller_probability"],
         "base_rate": endpoint_answer["base_rate"],
         "hard_to_tell_band": endpoint_answer["hard_to_tell_band"],
-        "looks_like_a_poster": looks_like_a_poster(endpoint_answer),
+        "looks_like_a_poster": verdict != NOT_A_POSTER,
         "poster_likeness": endpoint_answer["poster_likeness"],
         "genres": endpoint_answer["genres"],
         "label": label,

@@ -57,6 +57,11 @@ class RequestRecord:
 current_record: contextvars.ContextVar[RequestRecord] = contextvars.ContextVar("request_record")
 
 
+def log_level(status: int) -> int:
+    """Server errors are errors, refusals warnings, answers information."""
+    return logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
+
+
 def request_record() -> RequestRecord:
     """The record of the request being served; a detached one outside the middleware."""
     try:
@@ -115,8 +120,7 @@ class RequestObserver:
         message = f"{fields['method']} {route} {status} {error_code or verdict or ''}".rstrip()
         if answer.get("message") and status >= 400:
             message += f": {answer['message']}"
-        level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
-        self.logger.log(level, message, extra=fields)
+        self.logger.log(log_level(status), message, extra=fields)
         if route == PREDICT_ROUTE:
             self.count(status, error_code, fields["verdict"], record.endpoint_ms)
 

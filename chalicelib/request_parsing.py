@@ -54,9 +54,10 @@ def explain_from_query(query_params: dict) -> bool:
     value = query_params.get("explain")
     if value is None:
         return False
-    if value.strip().lower() not in EXPLAIN_QUERY_VALUES:
+    key = value.strip().lower()
+    if key not in EXPLAIN_QUERY_VALUES:
         raise BadRequestError(f"query parameter explain must be 1 or 0 (true or false), not {value[:40]!r}")
-    return EXPLAIN_QUERY_VALUES[value.strip().lower()]
+    return EXPLAIN_QUERY_VALUES[key]
 
 
 def explain_from_json(document: dict) -> bool:

@@ -58,12 +58,12 @@ class PosterClassifier:
         model_input = self.session.get_inputs()[0]
         self.input_name = model_input.name
         _, self.height, self.width, _ = model_input.shape
+        self.output_names = [output.name for output in self.session.get_outputs()]
         self.facts = model_facts(self.session)
 
     def outputs(self, batch: np.ndarray) -> dict[str, np.ndarray]:
         """batch: uint8 (N, H, W, 3); every output of the graph by name."""
-        names = [output.name for output in self.session.get_outputs()]
-        return dict(zip(names, self.session.run(names, {self.input_name: batch})))
+        return dict(zip(self.output_names, self.session.run(self.output_names, {self.input_name: batch})))
 
     def predict_batch(self, batch: np.ndarray) -> np.ndarray:
         """float (N, 2) class-balanced scores [not thriller, thriller/crime]; argmax is the one-bit decision."""

@@ -9,10 +9,9 @@ from chalicelib.decode_budget import DecodeBudget, ImageRefused
 from chalicelib.image_decoding import (REDUCING_GAP, UndecodableImage, decoding_errors, exif_orientation, load,
                                        open_image, shrink_to_rgb, upright)
 
-MAX_PIXELS = 40_000_000
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
 """The formats the endpoint documents; Pillow's others (ICO, PSD, ...) are never opened."""
-BUDGET = DecodeBudget(max_pixels=MAX_PIXELS)
+BUDGET = DecodeBudget()
 """The API's decode budget: the same images are refused here as there."""
 
 

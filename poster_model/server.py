@@ -25,6 +25,7 @@ import waitress
 from aws_lambda_powertools import Logger
 from werkzeug.exceptions import HTTPException
 
+from chalicelib.observability import log_level
 from poster_model import invocation
 from poster_model.log_safety import configure_text_logging, escape_control_characters
 from poster_model.predictor import PosterClassifier, resolve_model_path
@@ -75,15 +76,14 @@ def create_app(classifier: invocation.Classifier, served_endpoint_name: str = DE
         response.headers["x-amzn-RequestId"] = flask.g.request_id
         error_code = response.headers.get("x-amzn-ErrorType")
         refusal = flask.g.get("refusal")
-        level = logging.ERROR if status >= 500 else logging.WARNING if status >= 400 else logging.INFO
-        path = escape_control_characters(flask.request.path)
         endpoint = (flask.request.view_args or {}).get("endpoint_name")
-        log.log(level, escape_control_characters(f"{flask.request.method} {flask.request.path} {status} "
+        log.log(log_level(status), escape_control_characters(f"{flask.request.method} {flask.request.path} {status} "
                                                  f"{error_code or ''}".rstrip() + (f": {refusal}" if refusal else "")),
                 extra={
                     "request_id": flask.g.request_id,
                     "method": flask.request.method,
-                    "route": flask.request.url_rule.rule if flask.request.url_rule else path,
+                    "route": (flask.request.url_rule.rule if flask.request.url_rule
+                              else escape_control_characters(flask.request.path)),
                     "endpoint": endpoint and escape_control_characters(endpoint),
                     "status": status,
                     "error_code": error_code,
