@@ -34,7 +34,8 @@ MODEL_ANSWER = json.dumps({
     "probabilities": [0.3, 0.7], "thriller_probability": 0.41, "base_rate": 0.25, "hard_to_tell_band": [0.2, 0.4],
     "genres": [{"genre": f"genre {i}", "probability": round(0.9 - i * 0.05, 2)} for i in range(18)],
     "poster_likeness": 0.6, "poster_likeness_threshold": 0.004}).encode()
-"""What our endpoint answers, 18 genres included (no evidence: the page asks for it only on demand)."""
+"""What our endpoint answers, 18 genres included; no evidence, as these requests do not ask for it
+(the page's always do: it sends explain: true)."""
 TYPICAL = "page's 512 px JPEG data URL"
 WARMUP_CALLS = 20
 

@@ -11,13 +11,10 @@ Target: at most 60 KB per request whatever the poster's size.
 """
 import argparse
 import base64
-import functools
 import io
 import json
 import statistics
 import sys
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,17 +22,20 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from PIL import Image  # noqa: E402
 
+from chalicelib.answers import parse_endpoint_answer, prediction_answer  # noqa: E402
+from chalicelib.settings import load_settings  # noqa: E402
 from scripts.static_config import render_config_js  # noqa: E402
-from tests.browser.site_server import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.browser.endpoint_answers import VERDICT_ANSWERS  # noqa: E402
+from tests.browser.site_server import CHROMIUM, CHROMIUM_ARGS, serving_site  # noqa: E402
 from tests.images import encode, poster_art  # noqa: E402
 from tests.servers import free_port  # noqa: E402
 
 HEIGHTS = (300, 1000, 4000)
 TARGET_BYTES = 60_000
 LAMBDA_PAYLOAD_BYTES = 6_000_000
-CANNED_ANSWER = {"label": "thriller/crime", "is_thriller": True, "probability": 0.7,
-                 "probabilities": {"not thriller": 0.3, "thriller/crime": 0.7},
-                 "message": "This is a thriller/crime movie! Enjoy!"}
+CANNED_ANSWER = prediction_answer(parse_endpoint_answer(VERDICT_ANSWERS["thriller/crime"], class_count=2),
+                                  load_settings({"SAGEMAKER_ENDPOINT_NAME": "bench"}), explain=True)
+"""What the API answers the page for our endpoint's thriller/crime answer, evidence included."""
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "POST,OPTIONS",
                 "Access-Control-Allow-Headers": "Content-Type"}
 ORIGINAL_PAGE_BODY = """async (jpegBase64) => {
@@ -48,18 +48,6 @@ ORIGINAL_PAGE_BODY = """async (jpegBase64) => {
   canvas.getContext("2d").drawImage(image, 0, 0);
   return JSON.stringify({data: canvas.toDataURL()}).length;
 }"""
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *_):
-        pass
-
-
-def serving_static_site() -> ThreadingHTTPServer:
-    handler = functools.partial(QuietHandler, directory=str(PROJECT_ROOT / "static"))
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def sent_image_size(body: bytes) -> str:
@@ -84,8 +72,6 @@ def measure(browser, site_url: str, api_url: str, poster_file: bytes) -> tuple[i
     try:
         page = context.new_page()
         page.set_default_timeout(60_000)
-        page.route("**/config.js", lambda route: route.fulfill(
-            status=200, content_type="text/javascript", body=render_config_js(api_url)))
         page.route(f"{api_url}/predict", fake_api)
         page.goto(site_url)
         page.locator("input[type=file]").set_input_files(
@@ -112,11 +98,10 @@ def main() -> None:
         raise SystemExit("error: static/app.js is missing: there is no page to measure")
     from playwright.sync_api import sync_playwright
 
-    site = serving_static_site()
-    site_url = f"http://127.0.0.1:{site.server_address[1]}/index.html"
     api_url = f"http://127.0.0.1:{free_port()}"  # never reached: Playwright answers every call to it
     rows = {}
-    try:
+    with serving_site({"bench": render_config_js(api_url)}) as root:
+        site_url = f"{root}/bench/index.html"
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             for height in HEIGHTS:
@@ -129,9 +114,6 @@ def main() -> None:
                                 "original_bytes": int(statistics.median(run[1] for run in runs)),
                                 "largest_page_bytes": max(run[0] for run in runs), "sent_image": runs[0][2]}
             browser.close()
-    finally:
-        site.shutdown()
-        site.server_close()
 
     print(f"request body per poster, median of {args.seeds} generated posters per size (Chromium):")
     print(f"  {'poster':>10}  {'page sends':>12}  {'original sent':>14}  {'ratio':>7}  page's image")

@@ -21,12 +21,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from tests.fake_sagemaker import running_fake_sagemaker  # noqa: E402
-from tests.hostile_images import CASES, HostileCase  # noqa: E402
+from tests.hostile_images import CASES, MAX_CPU_SECONDS, MAX_PEAK_MB, HostileCase  # noqa: E402
 from tests.images import encode, poster_art  # noqa: E402
 from tests.lambda_handler import handler_call  # noqa: E402
-
-MAX_CPU_SECONDS = 2.0
-MAX_PEAK_MB = 400
 
 
 NORMAL_POSTERS = [

@@ -41,17 +41,19 @@ const genres = $("genres");
 const genreList = $("genre-list");
 
 const apiUrl = readApiUrl();
-let poster = null; // the prepared poster: {name, dataUrl, previewUrl, width, height, originalWidth, originalHeight}
+let poster = null; // the prepared poster: {dataUrl (what is sent), previewUrl (an object URL of the same image)}
 let preparing = null; // the file being prepared; a newer choice replaces it
 let askWhenReady = false; // the button was pressed (or an example chosen) before the poster was ready
 let pending = null; // the AbortController of the question in flight
 let worker = null;
-let workerJobs = new Map(); // job id -> {resolve, reject}
+const workerJobs = new Map(); // job id -> {resolve, reject}
 let nextJobId = 0;
 
 class ShownError extends Error {} // its message is written for the person using the page
 const REPLACED = Symbol("another poster was chosen");
 const CANCELLED = Symbol("the person pressed Cancel");
+const WORKER_UNAVAILABLE = Symbol("no module worker can run here");
+const CANCELLED_STATUS = "Cancelled. Press the button to ask again.";
 const UNREADABLE_ANSWER = "The service sent an answer this page cannot read. Try again later.";
 const NOT_A_FILE =
   "Drop an image file, not a link or text: save the poster to your device first, then drop or choose it.";
@@ -134,7 +136,7 @@ function startWorker() {
   });
   worker.addEventListener("error", (event) => { // no module workers here: prepare in place from now on
     event.preventDefault();
-    stopWorker(new Error("worker unavailable"));
+    stopWorker(WORKER_UNAVAILABLE);
     worker = false;
   });
 }
@@ -143,7 +145,7 @@ function stopWorker(reason) {
   if (worker) worker.terminate();
   worker = null;
   for (const job of workerJobs.values()) job.reject(reason);
-  workerJobs = new Map();
+  workerJobs.clear();
 }
 
 async function prepareInPlace(file) {
@@ -159,7 +161,17 @@ function prepare(file) {
     const id = nextJobId++;
     workerJobs.set(id, { resolve, reject });
     worker.postMessage({ id, file });
-  }).catch((error) => (error.message === "worker unavailable" ? prepareInPlace(file) : Promise.reject(error)));
+  }).catch((error) => (error === WORKER_UNAVAILABLE ? prepareInPlace(file) : Promise.reject(error)));
+}
+
+/** Back to no poster, nothing being prepared and nothing waiting to be asked, with text in the alert. */
+function refusePoster(text) {
+  preparing = null;
+  askWhenReady = false;
+  form.dataset.poster = "none";
+  showProgress("");
+  setBusy(false);
+  showError(text);
 }
 
 async function choosePoster(file, { ask = false } = {}) {
@@ -173,11 +185,7 @@ async function choosePoster(file, { ask = false } = {}) {
   clearOutcome();
   forgetPoster();
   if (file.type && !file.type.startsWith("image/")) {
-    preparing = null;
-    askWhenReady = false;
-    showProgress("");
-    setBusy(false);
-    showError(`“${file.name}” is not an image. Choose a poster as a JPEG, PNG, WebP or GIF file.`);
+    refusePoster(`“${file.name}” is not an image. Choose a poster as a JPEG, PNG, WebP or GIF file.`);
     return;
   }
   preparing = file;
@@ -190,18 +198,13 @@ async function choosePoster(file, { ask = false } = {}) {
     dataUrl = await readAsDataUrl(prepared.blob);
   } catch (error) {
     if (preparing !== file || error === REPLACED) return;
-    preparing = null;
-    askWhenReady = false;
-    form.dataset.poster = "none";
-    showProgress("");
-    setBusy(false);
-    showError(`“${file.name}” cannot be read as an image. Choose a poster as a JPEG, PNG, WebP or GIF file.`);
+    refusePoster(`“${file.name}” cannot be read as an image. Choose a poster as a JPEG, PNG, WebP or GIF file.`);
     return;
   }
   if (preparing !== file) return; // another poster was chosen meanwhile
   preparing = null;
   showProgress("");
-  poster = { name: file.name, dataUrl, previewUrl: URL.createObjectURL(prepared.blob), ...prepared };
+  poster = { dataUrl, previewUrl: URL.createObjectURL(prepared.blob) };
   preview.src = poster.previewUrl;
   preview.alt = `The chosen poster, ${file.name}, as the model sees it`;
   const shrunk = prepared.width !== prepared.originalWidth;
@@ -316,7 +319,7 @@ async function send(chosen) {
     const cause = controller.signal.aborted ? controller.signal.reason : error;
     if (cause === REPLACED) return;
     if (cause === CANCELLED) {
-      statusLine.textContent = "Cancelled. Press the button to ask again.";
+      statusLine.textContent = CANCELLED_STATUS;
       return;
     }
     statusLine.textContent = "";
@@ -337,13 +340,14 @@ function cancel() {
   else if (askWhenReady) {
     askWhenReady = false;
     setBusy(false);
-    statusLine.textContent = "Cancelled. Press the button to ask again.";
+    statusLine.textContent = CANCELLED_STATUS;
   }
 }
 
 // ---- the answer ----
 
-const percentOf = (probability) => `${Math.round(probability * 100)}%`;
+const outOf100 = (probability) => Math.round(probability * 100);
+const percentOf = (probability) => `${outOf100(probability)}%`;
 
 function baseRateInWords(baseRate) {
   const oneIn = Math.round(1 / baseRate);
@@ -358,12 +362,10 @@ function place(id, from, to) {
 
 function showScale(result, tone) {
   const [low, high] = result.hard_to_tell_band;
-  place("scale-below", 0, low);
-  place("scale-band", low, high);
-  place("scale-above", high, 1);
-  place("scale-label-below", 0, low);
-  place("scale-label-band", low, high);
-  place("scale-label-above", high, 1);
+  for (const [zone, from, to] of [["below", 0, low], ["band", low, high], ["above", high, 1]]) {
+    place(`scale-${zone}`, from, to);
+    place(`scale-label-${zone}`, from, to);
+  }
   $("scale-base-rate").style.setProperty("--at", String(result.base_rate));
   $("scale-marker").style.setProperty("--at", String(result.probability));
   scale.dataset.tone = tone;
@@ -401,7 +403,7 @@ function showAnswer(result) {
     showScale(result, tone);
     spoken += ` ${chanceText.textContent}`;
   } else if (isPoster) { // an endpoint that gives a score, not a calibrated chance
-    chanceText.textContent = `The model's score is ${Math.round(result.probability * 100)} out of 100; `
+    chanceText.textContent = `The model's score is ${outOf100(result.probability)} out of 100; `
       + "this service does not say how likely that makes a thriller, so take it as a leaning.";
   }
   chance.hidden = !isPoster;
@@ -458,7 +460,7 @@ function drawEvidence(grid) {
   const context = evidenceMap.getContext("2d");
   const pixels = context.createImageData(grid.columns, grid.rows);
   grid.values.flat().forEach((value, index) => {
-    const warm = value > 0;
+    const warm = value > 0; // the colours of styles.css --towards and --away
     pixels.data.set([warm ? 255 : 30, warm ? 90 : 120, warm ? 20 : 255,
       Math.round((Math.abs(value) / largest) * 190)], index * 4);
   });

@@ -2,9 +2,9 @@
 // 5000x7500 PNG takes about a second, which would freeze the page. Runs as a module worker; the page
 // imports the same function to run it in place where a worker cannot draw (no OffscreenCanvas).
 
-export const MAX_SIDE = 512; // what the API keeps at most (MODEL_IMAGE_MAX_SIDE)
+const MAX_SIDE = 512; // what the API keeps at most (MODEL_IMAGE_MAX_SIDE)
 // A request body must stay under 60 KB: base64 adds a third, JSON a few dozen bytes.
-export const MAX_SENT_IMAGE_BYTES = 44_000;
+const MAX_SENT_IMAGE_BYTES = 44_000;
 const JPEG_QUALITIES = [0.85, 0.7, 0.55, 0.4];
 const SHRINK_STEP = 0.75; // when even the lowest quality is too big (noise-like images), fewer pixels
 

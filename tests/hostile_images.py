@@ -14,6 +14,11 @@ from PIL import Image
 
 from tests.images import encode, poster
 
+MAX_CPU_SECONDS = 2.0
+"""The request's own CPU-seconds: about 6 s on a 512 MB function's share of a vCPU, inside its 25 s timeout."""
+MAX_PEAK_MB = 400
+"""Peak resident memory of the process, runtime included: what keeps a 512 MB function alive."""
+
 
 # PNG
 

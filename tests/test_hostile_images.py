@@ -9,11 +9,8 @@ function's share of a vCPU, inside its 25 s timeout) and 400 MB peak resident me
 import pytest
 
 from tests.fake_sagemaker import running_fake_sagemaker
-from tests.hostile_images import CASES
+from tests.hostile_images import CASES, MAX_CPU_SECONDS, MAX_PEAK_MB
 from tests.lambda_handler import handler_call
-
-MAX_CPU_SECONDS = 2.0
-MAX_PEAK_MB = 400
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ Two model endpoints stand behind the real API: the local endpoint serving the sh
 SageMaker server of tests/fake_sagemaker.py, which answers whatever a test tells it to (every verdict
 on demand, errors, delays). Every server runs on a free loopback port for the whole session and is always stopped.
 """
-import http.server
 import os
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from playwright.sync_api import expect, sync_playwright
 
 from scripts.static_config import render_config_js
 from scripts.static_site.site_files import collect_site_files
-from tests.browser.site_server import CHROMIUM, CHROMIUM_ARGS, SITE_CONTENT_TYPES, STATIC_DIR, serving, serving_site
+from tests.browser.site_server import CHROMIUM, CHROMIUM_ARGS, STATIC_DIR, QuietHandler, serving, serving_site
 from tests.fake_sagemaker import Behaviour, running_fake_sagemaker
 from tests.onnx_models import model_path_for_tests
 from tests.servers import PROJECT_ROOT, free_port, running_chalice_local, running_model_endpoint
@@ -99,9 +98,7 @@ def published_site(api_url, tmp_path_factory):
     for site_file in collect_site_files(STATIC_DIR, api_url):
         (directory / site_file.key).parent.mkdir(parents=True, exist_ok=True)
         (directory / site_file.key).write_bytes(site_file.body)
-    handler = type("Handler", (http.server.SimpleHTTPRequestHandler,),
-                   {"extensions_map": SITE_CONTENT_TYPES, "log_message": lambda *_: None})
-    with serving(handler, directory) as root:
+    with serving(QuietHandler, directory) as root:
         yield f"{root}/"
 
 

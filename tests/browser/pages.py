@@ -14,6 +14,13 @@ LOOKS = {
                    "is_mobile": True, "has_touch": True},
 }
 """Browser context options for each viewport and colour scheme the page must work in."""
+HEADINGS = {
+    "thriller/crime": "This is a thriller/crime movie! Enjoy!",
+    "hard to tell": "Hard to tell from this poster: it could go either way.",
+    "not thriller": "This is not a thriller/crime movie! Not sure you will like it...",
+    "not a poster": "This does not look like a movie poster. Try the poster of a movie.",
+}
+"""The heading the page shows for each verdict."""
 _axe = Axe()
 
 
@@ -23,6 +30,11 @@ def is_predict_post(request) -> bool:
 
 def ask_button(page):
     return page.get_by_role("button", name=ASK_BUTTON_NAME)
+
+
+def a_page_with(browser, look: str):
+    context = browser.new_context(**LOOKS[look])
+    return context, context.new_page()
 
 
 def poster_ready(page):
@@ -48,6 +60,21 @@ def ask_and_read_answer(page) -> dict:
     with page.expect_response(lambda response: is_predict_post(response.request)) as response_info:
         ask_button(page).click()
     return response_info.value.json()
+
+
+def ask_and_catch_request(page):
+    """Press the button; return the request to /predict it sent."""
+    with page.expect_request(is_predict_post) as request_info:
+        ask_button(page).click()
+    return request_info.value
+
+
+def request_sent_for(page, url: str, path):
+    """Load the page, choose the file, wait until it is prepared, press the button: the request it sent."""
+    page.goto(url)
+    page.set_input_files("#poster-input", path)
+    poster_ready(page)
+    return ask_and_catch_request(page)
 
 
 def record_predict_requests(page) -> list:

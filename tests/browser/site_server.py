@@ -21,11 +21,19 @@ SITE_CONTENT_TYPES = {
 }
 
 
-class SiteHandler(http.server.SimpleHTTPRequestHandler):
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a folder's files with the site's content types, logging nothing."""
+
+    extensions_map = SITE_CONTENT_TYPES
+
+    def log_message(self, format, *args):
+        pass
+
+
+class SiteHandler(QuietHandler):
     """Serves static/ under /<variant>/, each variant with its own generated config.js (or none)."""
 
     config_js_by_variant: dict[str, str | None] = {}
-    extensions_map = SITE_CONTENT_TYPES
 
     def do_GET(self):
         variant, _, rest = self.path.lstrip("/").partition("/")
@@ -48,9 +56,6 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-
-    def log_message(self, format, *args):
-        pass
 
 
 @contextlib.contextmanager

@@ -9,17 +9,12 @@ from playwright.sync_api import expect
 
 from tests.browser.endpoint_answers import (BASE_RATE, EVIDENCE_COLUMNS, EVIDENCE_ROWS, HARD_TO_TELL_BAND,
                                             VERDICT_ANSWERS, endpoint_answer)
-from tests.browser.pages import (LOOKS, ask_and_read_answer, ask_button, expect_no_accessibility_violations,
-                                 hold_the_worker, is_predict_post, poster_ready, wait_until_held)
+from tests.browser.pages import (HEADINGS, LOOKS, a_page_with, ask_and_read_answer, ask_button,
+                                 expect_no_accessibility_violations, hold_the_worker, is_predict_post, poster_ready,
+                                 request_sent_for, wait_until_held)
 from tests.fake_sagemaker import Behaviour
 from tests.images import encode, poster_art
 
-HEADINGS = {
-    "thriller/crime": "This is a thriller/crime movie! Enjoy!",
-    "hard to tell": "Hard to tell from this poster: it could go either way.",
-    "not thriller": "This is not a thriller/crime movie! Not sure you will like it...",
-    "not a poster": "This does not look like a movie poster. Try the poster of a movie.",
-}
 POSTER_VERDICTS = ["thriller/crime", "hard to tell", "not thriller"]
 EXAMPLES = ["Night Shift", "Picnic Party!", "Moon Garden", "The Long Letter"]
 
@@ -219,11 +214,6 @@ def test_the_examples_say_they_are_made_up(page, fake_site):
     expect(examples.get_by_role("button")).to_have_count(len(EXAMPLES))
 
 
-def a_page_with(browser, look: str):
-    context = browser.new_context(**LOOKS[look])
-    return context, context.new_page()
-
-
 @pytest.mark.parametrize("look", list(LOOKS))
 def test_every_state_passes_axe_core_with_no_violations(browser, fake_site, fake_endpoint, poster_file, look,
                                                        artifacts_dir):
@@ -289,13 +279,9 @@ def test_the_answer_card_fits_a_phone_screen(browser, fake_site, fake_endpoint, 
 
 def test_the_answer_shown_is_the_one_the_api_sent(page, fake_site, fake_endpoint, poster_file):
     fake_endpoint.behaviour = Behaviour(body=endpoint_answer(0.91, top_genres=("Crime", "Thriller", "Mystery")))
-    page.goto(fake_site)
-    page.set_input_files("#poster-input", poster_file)
-    poster_ready(page)
 
-    with page.expect_request(is_predict_post) as request_info:
-        ask_button(page).click()
+    request = request_sent_for(page, fake_site, poster_file)
 
-    assert json.loads(request_info.value.post_data_buffer)["explain"] is True
+    assert json.loads(request.post_data_buffer)["explain"] is True
     expect(page.locator("#chance-text")).to_contain_text("91% chance")
     expect(page.locator("#genre-list li").first).to_contain_text("Crime")

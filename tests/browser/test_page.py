@@ -13,8 +13,9 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
 from tests.browser.endpoint_answers import VERDICT_ANSWERS
-from tests.browser.pages import (LOOKS, ask_and_read_answer, ask_button, drop_file, hold_the_worker, is_predict_post,
-                                 poster_ready, record_predict_requests, wait_until_held)
+from tests.browser.pages import (HEADINGS, a_page_with, ask_and_catch_request, ask_and_read_answer, ask_button,
+                                 drop_file, hold_the_worker, is_predict_post, poster_ready, record_predict_requests,
+                                 request_sent_for, wait_until_held)
 from tests.fake_sagemaker import Behaviour
 from tests.images import encode, poster, poster_art
 
@@ -22,12 +23,6 @@ LARGE_POSTER_SIZE = (2700, 4000)
 HUGE_POSTER_SIZE = (5000, 7500)
 MAX_SENT_SIDE = 512
 MAX_SENT_BODY_BYTES = 60_000
-HEADINGS = {
-    "thriller/crime": "This is a thriller/crime movie! Enjoy!",
-    "hard to tell": "Hard to tell from this poster: it could go either way.",
-    "not thriller": "This is not a thriller/crime movie! Not sure you will like it...",
-    "not a poster": "This does not look like a movie poster. Try the poster of a movie.",
-}
 
 
 def huge_png(width: int, height: int) -> bytes:
@@ -126,21 +121,6 @@ def poster_chosen_with_predict_held(page, url, files) -> list:
     page.set_input_files("#poster-input", files["poster.jpg"])
     poster_ready(page)
     return held
-
-
-def ask_and_catch_request(page):
-    """Press the button; return the request to /predict it sent."""
-    with page.expect_request(is_predict_post) as request_info:
-        ask_button(page).click()
-    return request_info.value
-
-
-def request_sent_for(page, url: str, path):
-    """Load the page, choose the file, wait until it is prepared, press the button: the request it sent."""
-    page.goto(url)
-    page.set_input_files("#poster-input", path)
-    poster_ready(page)
-    return ask_and_catch_request(page)
 
 
 def test_a_poster_chosen_with_the_file_picker_is_previewed_then_answered(page, site, files, artifacts_dir):
@@ -509,27 +489,22 @@ def test_a_5xx_answer_is_told_in_plain_words_with_try_again(page, site_with_endp
 
 def test_try_again_repeats_the_last_question(page, fake_site, fake_endpoint, files):
     fake_endpoint.fail(503, "ServiceUnavailable")
-    page.goto(fake_site)
-    page.set_input_files("#poster-input", files["poster.jpg"])
-    poster_ready(page)
-    with page.expect_request(is_predict_post) as first:
-        ask_button(page).click()
+    first = request_sent_for(page, fake_site, files["poster.jpg"])
     expect(page.get_by_role("alert")).to_be_visible()
 
     fake_endpoint.behaviour = Behaviour(body=VERDICT_ANSWERS["hard to tell"])
     with page.expect_request(is_predict_post) as again:
         page.get_by_role("button", name="Try again").click()
 
-    assert again.value.post_data_buffer == first.value.post_data_buffer
+    assert again.value.post_data_buffer == first.post_data_buffer
     expect(page.locator("#verdict")).to_have_text(HEADINGS["hard to tell"])
     expect(page.get_by_role("alert")).to_be_hidden()
     assert len(fake_endpoint.invocations) == 2
 
 
 def test_an_error_on_a_phone_is_scrolled_into_view_and_focused(browser, fake_site, fake_endpoint, files):
-    context = browser.new_context(**LOOKS["phone-light"])
+    context, page = a_page_with(browser, "phone-light")
     try:
-        page = context.new_page()
         fake_endpoint.fail(503, "ServiceUnavailable")
         page.goto(fake_site)
         page.set_input_files("#poster-input", files["poster.jpg"])
@@ -684,9 +659,8 @@ def test_a_link_dropped_on_the_page_is_refused_in_words_and_not_sent(page, site)
 
 
 def test_the_page_fits_a_phone_screen_in_the_dark_colour_scheme(browser, site, files, artifacts_dir):
-    context = browser.new_context(**LOOKS["phone-dark"])
+    context, page = a_page_with(browser, "phone-dark")
     try:
-        page = context.new_page()
         page.goto(site["live"])
         page.set_input_files("#poster-input", files["poster.jpg"])
         poster_ready(page)
