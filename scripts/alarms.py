@@ -15,20 +15,17 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 import boto3
 
-from scripts.api_gateway_settings import deployed_api_location
+from chalicelib.observability import DEFAULT_NAMESPACE
+from scripts.api_gateway_settings import api_url_location, deployed_api_location
 from scripts.aws_failures import run_reporting_failures
-from scripts.chalice_project import ChaliceProjectError, stage_variable
+from scripts.chalice_project import ChaliceProjectError, deployed_path, deployed_resources, stage_variables
 from scripts.log_retention import lambda_log_group
 from scripts.model_deploy.endpoint import VARIANT_NAME
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_NAMESPACE = "IsThisMovieAThriller"
-DEFAULT_VARIANT = VARIANT_NAME
-"""The production variant scripts/deploy_model.py creates."""
 PERIOD_S = 300
 ERRORS_QUERY = ("fields @timestamp, request_id, status, error_code, message, detail | filter status >= 500 "
                 "| sort @timestamp desc | limit 50")
@@ -55,18 +52,15 @@ class AlarmsError(Exception):
     """A problem the user can fix; its message is the one sentence they see."""
 
 
-def deployed_function_name(project_dir: Path, stage: str) -> str:
-    """The API handler's function name, from the lambda_arn that `chalice deploy` recorded."""
-    path = project_dir / ".chalice" / "deployed" / f"{stage}.json"
-    try:
-        resources = json.loads(path.read_text(encoding="utf-8")).get("resources", [])
-    except (OSError, ValueError, AttributeError) as error:
-        raise ChaliceProjectError(f"{path} is not a Chalice deployed-resources file ({error}).") from None
+def deployed_function_name(project_dir: Path, stage: str, resources: list) -> str:
+    """The API handler's function name, from the lambda_arn that `chalice deploy` recorded (resources:
+    deployed_resources' answer)."""
     for resource in resources:
         if isinstance(resource, dict) and resource.get("resource_type") == "lambda_function" \
                 and resource.get("name") == "api_handler" and resource.get("lambda_arn"):
             return resource["lambda_arn"].split(":")[6]
-    raise ChaliceProjectError(f"{path} records no API function: run `chalice deploy --stage {stage}` first.")
+    raise ChaliceProjectError(f"{deployed_path(project_dir, stage)} records no API function: run "
+                              f"`chalice deploy --stage {stage}` first.")
 
 
 def stack_outputs(session: boto3.session.Session, stack_name: str, region: str | None) -> tuple[str, str, str, str]:
@@ -77,24 +71,25 @@ def stack_outputs(session: boto3.session.Session, stack_name: str, region: str |
     missing = {"RestAPIId", "APIHandlerName", "EndpointURL"} - set(outputs)
     if missing:
         raise AlarmsError(f"Stack {stack_name} has no output {', '.join(sorted(missing))}: is it a Chalice stack?")
-    url = urlparse(outputs["EndpointURL"])
-    return outputs["RestAPIId"], url.hostname.split(".")[2], url.path.strip("/"), outputs["APIHandlerName"]
+    return outputs["RestAPIId"], *api_url_location(outputs["EndpointURL"]), outputs["APIHandlerName"]
 
 
 def read_deployment(args: argparse.Namespace, session: boto3.session.Session) -> Deployment:
     if args.stack_name:
         rest_api_id, region, api_stage, function_name = stack_outputs(session, args.stack_name, args.region)
     else:
-        rest_api_id, region, api_stage = deployed_api_location(args.project_dir, args.stage)
-        function_name = deployed_function_name(args.project_dir, args.stage)
-    endpoint_name = stage_variable(args.project_dir, args.stage, "SAGEMAKER_ENDPOINT_NAME")
+        resources = deployed_resources(args.project_dir, args.stage)
+        rest_api_id, region, api_stage = deployed_api_location(args.project_dir, args.stage, resources)
+        function_name = deployed_function_name(args.project_dir, args.stage, resources)
+    variables = stage_variables(args.project_dir, args.stage)
+    endpoint_name = variables.get("SAGEMAKER_ENDPOINT_NAME")
     if not endpoint_name:
         raise AlarmsError(f"Stage {args.stage} sets no SAGEMAKER_ENDPOINT_NAME in .chalice/config.json.")
     api_name = session.client("apigateway", region_name=region).get_rest_api(restApiId=rest_api_id)["name"]
     return Deployment(
         region=region, function_name=function_name, api_name=api_name,
         api_stage=api_stage, endpoint_name=endpoint_name, variant_name=args.variant,
-        namespace=stage_variable(args.project_dir, args.stage, "POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE)
+        namespace=variables.get("POWERTOOLS_METRICS_NAMESPACE") or DEFAULT_NAMESPACE)
 
 
 def dimensions(**values: str) -> list[dict]:
@@ -222,7 +217,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stage", default="dev", help="Chalice stage (default: dev)")
     parser.add_argument("--alarm-email", help="subscribe this address to the alarms' SNS topic")
-    parser.add_argument("--variant", default=DEFAULT_VARIANT,
+    parser.add_argument("--variant", default=VARIANT_NAME,
                         help="the endpoint's production variant (default: %(default)s, as deploy_model.py makes)")
     parser.add_argument("--stack-name", help="the CloudFormation stack of the API (README, Deploying to AWS, step 9) "
                                              "instead of what `chalice deploy` recorded")

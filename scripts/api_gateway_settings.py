@@ -22,7 +22,7 @@ import boto3
 
 from scripts.aws_failures import run_reporting_failures
 from scripts.chalice_project import ChaliceProjectError, deployed_rest_api, read_config, stage_variable
-from scripts.log_retention import DEFAULT_RETENTION_DAYS, RETENTION_DAYS, lambda_log_group, set_retention
+from scripts.log_retention import add_retention_argument, lambda_log_group, set_retention
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MERGE_TEMPLATE = PROJECT_ROOT / "deploy" / "merge-template.json"
@@ -110,11 +110,17 @@ def throttling_patch(template: dict, parameters: dict[str, object]) -> list[dict
     return operations
 
 
-def deployed_api_location(project_dir: Path, stage: str) -> tuple[str, str, str]:
-    """(rest API id, region, API Gateway stage) that `chalice deploy --stage STAGE` recorded."""
-    rest_api = deployed_rest_api(project_dir, stage)
-    url = urlparse(rest_api["rest_api_url"])
-    return rest_api["rest_api_id"], url.hostname.split(".")[2], url.path.strip("/")
+def api_url_location(api_url: str) -> tuple[str, str]:
+    """(region, API Gateway stage) of an API's URL, https://ID.execute-api.REGION.amazonaws.com/STAGE/."""
+    url = urlparse(api_url)
+    return url.hostname.split(".")[2], url.path.strip("/")
+
+
+def deployed_api_location(project_dir: Path, stage: str, resources: list | None = None) -> tuple[str, str, str]:
+    """(rest API id, region, API Gateway stage) that `chalice deploy --stage STAGE` recorded; resources:
+    deployed_resources' answer, where the caller has read it already."""
+    rest_api = deployed_rest_api(project_dir, stage, resources)
+    return rest_api["rest_api_id"], *api_url_location(rest_api["rest_api_url"])
 
 
 def apply_settings(args: argparse.Namespace, session: boto3.session.Session) -> None:
@@ -146,8 +152,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rate-limit", type=float, help="steady requests per second (default: the template's)")
     parser.add_argument("--burst-limit", type=int, help="burst requests (default: the template's)")
     parser.add_argument("--cors-origin", help="origin for error answers (default: the stage's CORS_ALLOW_ORIGIN)")
-    parser.add_argument("--log-retention-days", type=int, default=DEFAULT_RETENTION_DAYS, choices=RETENTION_DAYS,
-                        metavar="DAYS", help="days the function's CloudWatch logs are kept (default: %(default)s)")
+    add_retention_argument(parser, "days the function's CloudWatch logs are kept (default: %(default)s)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, help="Chalice project (default: here)")
     parser.add_argument("--merge-template", type=Path, default=MERGE_TEMPLATE, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -1,4 +1,5 @@
-"""How the deploy scripts end on a failure: one sentence on stderr and exit status 1, never a traceback."""
+"""How the deploy scripts end on a failure: one sentence on stderr and exit status 1 (2 for a refusal), never a
+traceback."""
 import sys
 from collections.abc import Callable
 
@@ -10,8 +11,13 @@ CREDENTIAL_ERRORS = frozenset({
 })
 
 
+def error_code(error: ClientError) -> str:
+    """The code of AWS's answer ("" when it names none)."""
+    return error.response.get("Error", {}).get("Code", "")
+
+
 def describe_client_error(error: ClientError) -> str:
-    code = error.response.get("Error", {}).get("Code") or "Unknown"
+    code = error_code(error) or "Unknown"
     message = error.response.get("Error", {}).get("Message") or code
     if code in CREDENTIAL_ERRORS:
         return f"AWS rejected your credentials ({code}): check or refresh them."
@@ -19,11 +25,16 @@ def describe_client_error(error: ClientError) -> str:
 
 
 def run_reporting_failures(action: Callable[[], None], user_errors: tuple[type[Exception], ...],
-                           describe: Callable[[ClientError], str] = describe_client_error) -> int:
-    """Run action; user_errors carry their own sentence, AWS's errors get one here."""
+                           describe: Callable[[ClientError], str] = describe_client_error,
+                           refusals: tuple[type[Exception], ...] = ()) -> int:
+    """Run action; user_errors carry their own sentence, AWS's errors get one here. refusals carry their own
+    sentence too, and end with exit status 2 instead of 1."""
+    status = 1
     try:
         action()
         return 0
+    except refusals as error:
+        reason, status = str(error), 2
     except user_errors as error:
         reason = str(error)
     except NoCredentialsError:
@@ -36,4 +47,4 @@ def run_reporting_failures(action: Callable[[], None], user_errors: tuple[type[E
     except BotoCoreError as error:
         reason = f"AWS call failed: {error}."
     print(f"error: {' '.join(reason.split())}", file=sys.stderr)
-    return 1
+    return status

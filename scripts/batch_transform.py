@@ -18,7 +18,7 @@ import boto3
 from botocore.exceptions import NoRegionError
 
 from scripts.aws_failures import run_reporting_failures
-from scripts.log_retention import DEFAULT_RETENTION_DAYS, RETENTION_DAYS, set_retention
+from scripts.log_retention import add_retention_argument, set_retention
 from scripts.model_deploy import batch, roles
 from scripts.model_deploy.deployment import stage_settings
 from scripts.model_deploy.errors import DeployError, describe_or_none, say
@@ -99,8 +99,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--job-name", help="name of the job; an existing job of that name is followed, not started")
     parser.add_argument("--no-wait", action="store_true", help="start the job and return")
     parser.add_argument("--output", type=Path, help="write the JSON lines to this file (default: stdout)")
-    parser.add_argument("--log-retention-days", type=int, default=DEFAULT_RETENTION_DAYS, choices=RETENTION_DAYS,
-                        metavar="DAYS", help="days the transform jobs' logs are kept (default: %(default)s)")
+    add_retention_argument(parser, "days the transform jobs' logs are kept (default: %(default)s)")
     args = parser.parse_args(argv)
     if args.instance_count < 1 or args.concurrency < 1:
         parser.error("--instance-count and --concurrency must be at least 1")

@@ -21,32 +21,46 @@ def read_config(project_dir: Path) -> dict:
     return config
 
 
-def stage_variable(project_dir: Path, stage: str, name: str) -> str | None:
-    """The environment variable a stage gives its Lambda function: the stage's own, else the app-wide one."""
+def stage_variables(project_dir: Path, stage: str) -> dict:
+    """The environment variables a stage gives its Lambda function: the app-wide ones, overridden by the stage's."""
     config = read_config(project_dir)
     stages = config.get("stages", {})
     if stage not in stages:
         raise ChaliceProjectError(f"Stage {stage} is not in {project_dir / '.chalice' / 'config.json'}, "
                                   f"which defines {', '.join(sorted(stages)) or 'none'}.")
-    stage_variables = stages[stage].get("environment_variables", {})
-    return stage_variables.get(name, config.get("environment_variables", {}).get(name))
+    return {**config.get("environment_variables", {}), **stages[stage].get("environment_variables", {})}
 
 
-def deployed_rest_api(project_dir: Path, stage: str) -> dict:
-    """The rest_api resource (rest_api_id, rest_api_url) that `chalice deploy --stage STAGE` recorded."""
-    path = project_dir / ".chalice" / "deployed" / f"{stage}.json"
+def stage_variable(project_dir: Path, stage: str, name: str) -> str | None:
+    """The environment variable a stage gives its Lambda function: the stage's own, else the app-wide one."""
+    return stage_variables(project_dir, stage).get(name)
+
+
+def deployed_path(project_dir: Path, stage: str) -> Path:
+    return project_dir / ".chalice" / "deployed" / f"{stage}.json"
+
+
+def deployed_resources(project_dir: Path, stage: str) -> list:
+    """The resources that `chalice deploy --stage STAGE` recorded in .chalice/deployed/STAGE.json."""
+    path = deployed_path(project_dir, stage)
     if not path.is_file():
         raise ChaliceProjectError(f"No deployed API for stage {stage}: `chalice deploy --stage {stage}` "
                                   f"records it in {path}.")
     try:
-        resources = json.loads(path.read_text(encoding="utf-8")).get("resources", [])
+        return json.loads(path.read_text(encoding="utf-8")).get("resources", [])
     except (ValueError, AttributeError) as error:
         raise ChaliceProjectError(f"{path} is not a Chalice deployed-resources file ({error}).") from None
-    for resource in resources:
+
+
+def deployed_rest_api(project_dir: Path, stage: str, resources: list | None = None) -> dict:
+    """The rest_api resource (rest_api_id, rest_api_url) that `chalice deploy --stage STAGE` recorded; resources:
+    deployed_resources' answer, where the caller has read it already."""
+    for resource in deployed_resources(project_dir, stage) if resources is None else resources:
         if (isinstance(resource, dict) and resource.get("resource_type") == "rest_api"
                 and resource.get("rest_api_id") and resource.get("rest_api_url")):
             return resource
-    raise ChaliceProjectError(f"{path} records no REST API: run `chalice deploy --stage {stage}` first.")
+    raise ChaliceProjectError(f"{deployed_path(project_dir, stage)} records no REST API: run "
+                              f"`chalice deploy --stage {stage}` first.")
 
 
 PLACEHOLDER_DOMAINS = ("example.com", "example.net", "example.org")

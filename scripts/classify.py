@@ -18,7 +18,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from chalicelib.answers import NOT_THRILLER, THRILLER, endpoint_verdict, looks_like_a_poster
-from poster_model.predictor import CLASS_LABELS, PosterClassifier
+from poster_model.predictor import PosterClassifier
 from poster_model.preprocess import InvalidImageError
 
 TOP_GENRES = 3
@@ -61,8 +61,8 @@ class LocalClassifier:
 def answer_summary(answer: dict | list[float]) -> dict:
     """The line's fields for an endpoint answer (also what scripts/batch_transform.py writes for each image)."""
     if isinstance(answer, list):
-        label = CLASS_LABELS[answer.index(max(answer))]
-        return {"verdict": THRILLER if label == CLASS_LABELS[1] else NOT_THRILLER, "probability": answer[1]}
+        # one probability per CLASS_LABELS entry: not thriller, thriller/crime
+        return {"verdict": (NOT_THRILLER, THRILLER)[answer.index(max(answer))], "probability": answer[1]}
     return {"verdict": endpoint_verdict(answer), "probability": answer["thriller_probability"],
             "looks_like_a_poster": looks_like_a_poster(answer), "genres": answer["genres"][:TOP_GENRES]}
 

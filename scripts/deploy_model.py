@@ -18,7 +18,7 @@ import boto3
 
 from poster_model.predictor import DEFAULT_MODEL_PATH
 from scripts.aws_failures import run_reporting_failures
-from scripts.log_retention import DEFAULT_RETENTION_DAYS, RETENTION_DAYS
+from scripts.log_retention import add_retention_argument
 from scripts.model_deploy.deployment import deploy, packaged_model
 from scripts.model_deploy.errors import DeployError, say
 from scripts.model_deploy.images import ServingImage, wheel_target
@@ -53,8 +53,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--target-invocations", type=float, metavar="PER_MINUTE",
                         help="real-time: invocations per instance per minute auto-scaling aims at (default: half of "
                              "the instance type's measured capacity)")
-    parser.add_argument("--log-retention-days", type=int, default=DEFAULT_RETENTION_DAYS, choices=RETENTION_DAYS,
-                        metavar="DAYS", help="days the endpoint's CloudWatch logs are kept (default: %(default)s)")
+    add_retention_argument(parser, "days the endpoint's CloudWatch logs are kept (default: %(default)s)")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL_PATH, help="ONNX model (default: %(default)s)")
     parser.add_argument("--image-uri", help="inference container image (default: AWS PyTorch CPU inference image)")
     parser.add_argument("--image-python", metavar="X.Y",

@@ -2,14 +2,23 @@
 
 Shared by scripts/deploy_model.py (the endpoint's group) and scripts/api_gateway_settings.py (the function's).
 """
+import argparse
+
 from botocore.exceptions import ClientError
 
-from scripts.model_deploy.errors import error_code, say
+from scripts.aws_failures import error_code
+from scripts.model_deploy.errors import say
 
 DEFAULT_RETENTION_DAYS = 30
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
                   3288, 3653)
 """The values CloudWatch Logs accepts for PutRetentionPolicy."""
+
+
+def add_retention_argument(parser: argparse.ArgumentParser, help: str) -> None:
+    """--log-retention-days DAYS, one of the values CloudWatch Logs accepts (default: DEFAULT_RETENTION_DAYS)."""
+    parser.add_argument("--log-retention-days", type=int, default=DEFAULT_RETENTION_DAYS, choices=RETENTION_DAYS,
+                        metavar="DAYS", help=help)
 
 
 def endpoint_log_group(endpoint_name: str) -> str:

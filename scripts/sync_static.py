@@ -66,19 +66,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None, session: boto3.session.Session | None = None) -> int:
     """Run the sync; return the exit status. Pass session to use a configured boto3 session."""
     args = parse_args(argv)
-    refusals = []
-
-    def sync() -> None:
-        try:
-            publish(args, session or boto3.session.Session())
-        except Refusal as refusal:
-            refusals.append(refusal)
-
-    status = run_reporting_failures(sync, (SyncError,), lambda error: describe_client_error(error, args.bucket))
-    if refusals:
-        print(f"error: {' '.join(str(refusals[0]).split())}", file=sys.stderr)
-        return 2
-    return status
+    return run_reporting_failures(lambda: publish(args, session or boto3.session.Session()), (SyncError,),
+                                  lambda error: describe_client_error(error, args.bucket), refusals=(Refusal,))
 
 
 if __name__ == "__main__":

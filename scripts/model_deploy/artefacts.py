@@ -1,8 +1,9 @@
 """Where model.tar.gz lives: an S3 bucket in the endpoint's region, under a key named by its content."""
 from botocore.exceptions import ClientError
 
+from scripts.aws_failures import error_code
 from scripts.model_deploy.archive import ModelArchive
-from scripts.model_deploy.errors import DeployError, error_code, say
+from scripts.model_deploy.errors import DeployError, say
 
 
 def check_bucket(s3, bucket: str, region: str) -> None:

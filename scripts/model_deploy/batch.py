@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 
 from scripts.classify import IMAGE_CONTENT_TYPES, answer_summary
 from scripts.model_deploy.errors import DeployError, say
-from scripts.model_deploy.endpoint import describe_endpoint
+from scripts.model_deploy.endpoint import MAX_NAME_LENGTH, current_variant, describe_endpoint
 
 CONTENT_TYPE = "application/x-image"
 ACCEPT = "application/json"
@@ -60,13 +60,12 @@ def stage_model(sagemaker, endpoint_name: str) -> dict:
     if endpoint is None:
         raise DeployError(f"endpoint {endpoint_name} does not exist: deploy the model first with "
                           f"scripts/deploy_model.py, whose model the batch transform runs.")
-    config = sagemaker.describe_endpoint_config(EndpointConfigName=endpoint["EndpointConfigName"])
-    return sagemaker.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    return sagemaker.describe_model(ModelName=current_variant(sagemaker, endpoint)["ModelName"])
 
 
 def job_name(endpoint_name: str, now: datetime | None = None) -> str:
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y%m%d-%H%M%S")
-    return f"{endpoint_name[:63 - len(stamp) - 1]}-{stamp}"
+    return f"{endpoint_name[:MAX_NAME_LENGTH - len(stamp) - 1]}-{stamp}"
 
 
 def write_manifest(s3, catalogue: S3Location, keys: list[str], answers: S3Location, name: str) -> str:

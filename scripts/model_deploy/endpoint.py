@@ -11,6 +11,7 @@ import time
 
 from botocore.exceptions import ClientError
 
+from scripts.log_retention import endpoint_log_group
 from scripts.model_deploy.errors import DeployError, describe_or_none, say
 
 VARIANT_NAME = "AllTraffic"
@@ -141,8 +142,8 @@ def wait_in_service(sagemaker, name: str, config_name: str) -> None:
             return
         if status not in IN_PROGRESS_STATUSES:
             raise DeployError(f"endpoint {name} is {status}: {endpoint.get('FailureReason', 'no reason given')} "
-                              f"(see CloudWatch log group /aws/sagemaker/Endpoints/{name}).")
+                              f"(see CloudWatch log group {endpoint_log_group(name)}).")
         if elapsed > WAIT_TIMEOUT_SECONDS:
             raise DeployError(f"endpoint {name} is still {status} after {elapsed // 60} minutes: see CloudWatch "
-                              f"log group /aws/sagemaker/Endpoints/{name}.")
+                              f"log group {endpoint_log_group(name)}.")
         time.sleep(POLL_SECONDS)

@@ -3,13 +3,11 @@ import sys
 
 from botocore.exceptions import ClientError
 
+from scripts.aws_failures import error_code
+
 
 class DeployError(Exception):
     """A problem the user can fix; the command line prints it as one line."""
-
-
-def error_code(error: ClientError) -> str:
-    return error.response.get("Error", {}).get("Code", "")
 
 
 def is_missing(error: ClientError) -> bool:

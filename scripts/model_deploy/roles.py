@@ -9,7 +9,8 @@ import re
 
 from botocore.exceptions import ClientError
 
-from scripts.model_deploy.errors import DeployError, error_code, say
+from scripts.aws_failures import error_code
+from scripts.model_deploy.errors import DeployError, say
 
 ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
                        r"(?P<repository>[^:@]+)")

@@ -6,6 +6,7 @@ so a burst has room while new instances start (several minutes).
 """
 from botocore.exceptions import ClientError
 
+from scripts.aws_failures import error_code
 from scripts.model_deploy.errors import DeployError, say
 
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
@@ -71,6 +72,6 @@ def remove_scaling(autoscaling, endpoint_name: str, variant_name: str) -> None:
                                                ResourceId=resource_id(endpoint_name, variant_name),
                                                ScalableDimension=SCALABLE_DIMENSION)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "ObjectNotFoundException":
+        if error_code(error) != "ObjectNotFoundException":
             raise
     say(f"auto-scaling of {resource_id(endpoint_name, variant_name)} removed")

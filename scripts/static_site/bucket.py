@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
+from scripts.aws_failures import error_code
 from scripts.static_site.errors import Refusal, SyncError
 from scripts.static_site.site_files import INDEX_KEY, SiteFile
 
@@ -53,7 +54,7 @@ def bucket_region(s3, bucket: str) -> str | None:
         response = s3.head_bucket(Bucket=bucket)
     except ClientError as error:
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if status == 404 or error.response["Error"]["Code"] in ("404", "NoSuchBucket"):
+        if status == 404 or error_code(error) in ("404", "NoSuchBucket"):
             return None
         if status == 403:
             raise SyncError(f"Bucket {bucket} exists but belongs to another AWS account (or your credentials may "
@@ -61,10 +62,6 @@ def bucket_region(s3, bucket: str) -> str | None:
         raise
     headers = response["ResponseMetadata"].get("HTTPHeaders", {})
     return response.get("BucketRegion") or headers.get("x-amz-bucket-region")
-
-
-def error_code(error: ClientError) -> str:
-    return error.response.get("Error", {}).get("Code", "")
 
 
 def inspect_bucket(s3, bucket: str) -> BucketState:

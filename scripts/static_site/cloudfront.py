@@ -109,9 +109,9 @@ def differs(current: dict, wanted: dict) -> list[str]:
     return [key for key, value in wanted.items() if not covers(current.get(key), value)]
 
 
-def ensure_distribution(cloudfront, bucket: str, settings: dict) -> tuple[dict, str]:
-    """Create the distribution, or update the settings of ours that differ; return (its summary, what was done)."""
-    found = find_distribution(cloudfront, bucket)
+def ensure_distribution(cloudfront, bucket: str, settings: dict, found: dict | None) -> tuple[dict, str]:
+    """Create the distribution, or update the settings of ours that differ (found: find_distribution's answer);
+    return (its summary, what was done)."""
     if found is None:
         config = {"CallerReference": f"sync-static-{bucket}-{time.time_ns()}", **settings}
         distribution = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]

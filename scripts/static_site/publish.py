@@ -126,7 +126,8 @@ def publish(args: argparse.Namespace, session: boto3.session.Session) -> None:
               f"{', '.join(foreign)}")
     replaced = f"; replaces the current policy {json.dumps(state.policy)}" if foreign_policy else ""
     if args.cloudfront:
-        distribution = publish_behind_cloudfront(args, session, target, s3, cdn, state, distribution, replaced)
+        distribution = publish_behind_cloudfront(args, session, target, s3, cdn, route53, state, distribution,
+                                                 replaced)
     else:
         print(f"{target.prefix}configure bucket {args.bucket}: public read of the site's objects by bucket "
               f"policy{replaced}, website (index index.html, errors {args.error_document})")
@@ -181,7 +182,7 @@ def publish_objects(s3, target: Target, state: buckets.BucketState, files: list,
 
 
 def publish_behind_cloudfront(args: argparse.Namespace, session: boto3.session.Session, target: Target, s3, cdn,
-                              state: buckets.BucketState, found: dict | None, replaced: str) -> dict:
+                              route53, state: buckets.BucketState, found: dict | None, replaced: str) -> dict:
     """Private bucket, certificate, origin access control, distribution and its read policy; returns the
     distribution's summary (in a dry run that would create one, a stand-in with a placeholder ARN)."""
     print(f"{target.prefix}configure bucket {target.bucket}: private (Block Public Access fully on), readable "
@@ -197,8 +198,8 @@ def publish_behind_cloudfront(args: argparse.Namespace, session: boto3.session.S
                   f"would request ACM certificate for {target.domain} in {certificate.CERTIFICATE_REGION}, "
                   f"validated by DNS in zone {target.zone_id}")
         else:
-            certificate_arn = certificate.issued_certificate(acm, session.client("route53"), target.zone_id,
-                                                             target.domain, args.certificate_timeout)
+            certificate_arn = certificate.issued_certificate(acm, route53, target.zone_id, target.domain,
+                                                             args.certificate_timeout)
     if target.dry_run:
         print(f"{'update if needed' if found else 'would create'} origin access control and CloudFront "
               f"distribution {found['Id'] if found else ''} (index.html at /, HTTP redirected to HTTPS"
@@ -208,7 +209,7 @@ def publish_behind_cloudfront(args: argparse.Namespace, session: boto3.session.S
     control_id = cloudfront.ensure_origin_access_control(cdn, target.bucket)
     settings = cloudfront.managed_settings(target.bucket, target.region, control_id, args.error_document,
                                            target.domain, certificate_arn)
-    distribution, done = cloudfront.ensure_distribution(cdn, target.bucket, settings)
+    distribution, done = cloudfront.ensure_distribution(cdn, target.bucket, settings, found)
     print(f"distribution {distribution['Id']} ({distribution['DomainName']}): {done}")
     buckets.put_policy(s3, state, read_policy(target, distribution))
     return distribution
