@@ -21,6 +21,8 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.servers import stage_environment
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STAGE = "dev"
 
@@ -39,10 +41,9 @@ class HandlerAnswer:
         return json.loads(self.body)
 
 
-def stage_environment(stage: str, sagemaker_url: str) -> dict:
+def function_environment(stage: str, sagemaker_url: str) -> dict:
     """The function's environment variables for the stage, with the endpoint pointed at sagemaker_url."""
-    config = json.loads((PROJECT_ROOT / ".chalice" / "config.json").read_text())
-    return {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {}),
+    return {**stage_environment(stage),
             "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": sagemaker_url, "SAGEMAKER_MAX_ATTEMPTS": "1",
             "AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
@@ -54,28 +55,32 @@ def handler_call(body: bytes, content_type: str, sagemaker_url: str, timeout: fl
         body_file.flush()
         finished = subprocess.run(
             [sys.executable, "-m", "tests.lambda_handler", body_file.name, content_type],
-            cwd=PROJECT_ROOT, env={**os.environ, **stage_environment(STAGE, sagemaker_url)},
+            cwd=PROJECT_ROOT, env={**os.environ, **function_environment(STAGE, sagemaker_url)},
             capture_output=True, timeout=timeout, check=False)
     if finished.returncode != 0:
         raise RuntimeError(f"the handler's process failed ({finished.returncode}): {finished.stderr.decode()[-2000:]}")
     return HandlerAnswer(**json.loads(finished.stdout.decode().strip().splitlines()[-1]))
 
 
-def proxy_event(body: bytes, content_type: str, binary_types: list[str], request_id: str) -> dict:
-    """POST /api/predict as API Gateway's REST proxy integration hands it to Lambda."""
-    binary = content_type.split(";", 1)[0].strip().lower() in binary_types
+def proxy_event(body: bytes | None, content_type: str | None, binary_types=(), request_id: str = "gateway-request",
+                route: str = "/predict", method: str = "POST") -> dict:
+    """METHOD /api/ROUTE as API Gateway's REST proxy integration hands it to Lambda: a body whose content type is
+    one of binary_types in base64, any other as text."""
+    binary = content_type is not None and content_type.split(";", 1)[0].strip().lower() in binary_types
     headers = {"Host": "abc123.execute-api.us-east-1.amazonaws.com", "Origin": "https://thriller.example.com",
-               "Content-Type": content_type, "Content-Length": str(len(body)), "X-Forwarded-Proto": "https"}
+               **({"Content-Type": content_type} if content_type else {}),
+               **({"Content-Length": str(len(body))} if body is not None else {}), "X-Forwarded-Proto": "https"}
+    if body is not None:
+        body = base64.b64encode(body).decode("ascii") if binary else body.decode("utf-8", "surrogateescape")
     return {
-        "resource": "/predict", "path": "/predict", "httpMethod": "POST",
+        "resource": route, "path": route, "httpMethod": method,
         "headers": headers, "multiValueHeaders": {name: [value] for name, value in headers.items()},
         "queryStringParameters": None, "multiValueQueryStringParameters": None,
         "pathParameters": None, "stageVariables": None,
-        "requestContext": {"resourcePath": "/predict", "httpMethod": "POST", "path": "/api/predict",
+        "requestContext": {"resourcePath": route, "httpMethod": method, "path": f"/api{route}",
                            "requestId": request_id, "stage": "api", "protocol": "HTTP/1.1",
                            "identity": {"sourceIp": "192.0.2.1", "userAgent": "tests"}},
-        "body": base64.b64encode(body).decode("ascii") if binary else body.decode("utf-8", "surrogateescape"),
-        "isBase64Encoded": binary,
+        "body": body, "isBase64Encoded": binary,
     }
 
 
@@ -83,8 +88,10 @@ class LambdaContext:
     function_name = "is-this-movie-a-thriller-dev"
     memory_limit_in_mb = 512
 
-    def __init__(self, request_id: str):
+    def __init__(self, request_id: str,
+                 invoked_function_arn: str = f"arn:aws:lambda:us-east-1:123456789012:function:{function_name}"):
         self.aws_request_id = request_id
+        self.invoked_function_arn = invoked_function_arn
 
     @staticmethod
     def get_remaining_time_in_millis() -> int:

@@ -1,16 +1,18 @@
-"""Start real servers on free loopback ports for tests, and always stop them."""
+"""Start real servers on free loopback ports for tests, and always stop them; set up what they serve."""
 import contextlib
+import io
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-from scripts.chalice_project import stage_variable
+from scripts.chalice_project import read_config, stage_variable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -60,6 +62,19 @@ def running_process(command: list[str], ready_url: str, env: dict | None = None,
             log.close()
 
 
+def unpack_model_archive(data: bytes, model_dir: Path) -> Path:
+    """model.tar.gz's bytes unpacked into model_dir as SageMaker unpacks them into /opt/ml/model."""
+    with tarfile.open(fileobj=io.BytesIO(data)) as archive:
+        archive.extractall(model_dir, filter="data")
+    return model_dir
+
+
+def stage_environment(stage: str) -> dict:
+    """The environment variables .chalice/config.json gives the stage's function: app-wide, then the stage's own."""
+    config = read_config(PROJECT_ROOT)
+    return {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
+
+
 LOCAL_ENDPOINT_NAME = stage_variable(PROJECT_ROOT, "local", "SAGEMAKER_ENDPOINT_NAME")
 """The endpoint the local stage's API invokes (.chalice/config.json)."""
 
@@ -85,3 +100,12 @@ def running_model_endpoint(model_path: Path, log_path: Path | None = None):
     url = f"http://127.0.0.1:{port}"
     with running_process(command, f"{url}/ping", log_path=log_path):
         yield url
+
+
+@contextlib.contextmanager
+def running_local_stack(model_path: Path, logs: Path):
+    """The local stack: the SageMaker-compatible endpoint and `chalice local` wired to it; yields the API's base URL.
+    The two servers log to logs/endpoint.log and logs/api.log."""
+    with running_model_endpoint(model_path, logs / "endpoint.log") as endpoint_url:
+        with running_chalice_local(endpoint_url, log_path=logs / "api.log") as url:
+            yield url

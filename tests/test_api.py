@@ -2,7 +2,6 @@
 import base64
 import io
 import json
-from pathlib import Path
 
 import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
@@ -16,12 +15,13 @@ from chalicelib.sagemaker_endpoint import sagemaker_client
 from chalicelib.settings import load_settings
 from PIL import Image
 
+from scripts.chalice_project import read_config
 from tests.images import encode, png_bomb, poster, poster_jpeg
+from tests.servers import PROJECT_ROOT, stage_environment
 
 ENDPOINT_NAME = "is-this-movie-a-thriller-dev"
-CHALICE_CONFIG = json.loads((Path(__file__).parent.parent / ".chalice" / "config.json").read_text())
-DEV_SETTINGS = load_settings({**CHALICE_CONFIG["environment_variables"],
-                              **CHALICE_CONFIG["stages"]["dev"]["environment_variables"]})
+CHALICE_CONFIG = read_config(PROJECT_ROOT)
+DEV_SETTINGS = load_settings(stage_environment("dev"))
 
 
 @pytest.fixture
@@ -351,9 +351,8 @@ def test_a_bare_upstream_status_without_an_error_code_is_mapped_by_its_status(cl
     {"MAX_BODY_BYTES": "six"}, {"SAGEMAKER_ENDPOINT_NAME": ""}])
 def test_a_misconfigured_stage_gets_a_500_json_answer_without_a_traceback(client, endpoint, monkeypatch,
                                                                            environment):
-    stage_environment = {**CHALICE_CONFIG["environment_variables"],
-                         **CHALICE_CONFIG["stages"]["dev"]["environment_variables"], **environment}
-    monkeypatch.setattr(app_module, "load_settings", lambda: load_settings(stage_environment))
+    misconfigured = {**stage_environment("dev"), **environment}
+    monkeypatch.setattr(app_module, "load_settings", lambda: load_settings(misconfigured))
     response = post_json(client, {"data": base64_of(poster_jpeg())})
     assert response.status_code == 500
     assert response.json_body["error"] == "ServerMisconfigured"

@@ -6,9 +6,7 @@ one request with the job's ContentType and Accept to the container code shipped 
 as the toolkit calls it), the answer written to the output path as <relative key>.out; a refused image fails the
 job and gets no answer. The lines are then compared with a local `scripts/classify.py` run on the same files.
 """
-import io
 import json
-import tarfile
 
 import boto3
 import pytest
@@ -22,6 +20,7 @@ from scripts.model_deploy.archive import build_model_archive
 from scripts.model_deploy.wheelhouse import Wheelhouse
 from tests.images import encode, poster, poster_jpeg
 from tests.onnx_models import model_path_for_tests
+from tests.servers import unpack_model_archive
 from tests.test_sagemaker_inference import load_inference_module
 
 MOTO_ACCOUNT = "123456789012"
@@ -43,10 +42,8 @@ def model_path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def container(model_path, tmp_path_factory):
     """(inference module, loaded model) of model.tar.gz as the container runs them."""
-    model_dir = tmp_path_factory.mktemp("opt-ml-model")
     archive = build_model_archive(model_path, Wheelhouse(tmp_path_factory.mktemp("no-wheels"), "3.12"))
-    with tarfile.open(fileobj=io.BytesIO(archive.data)) as unpacked:
-        unpacked.extractall(model_dir, filter="data")
+    model_dir = unpack_model_archive(archive.data, tmp_path_factory.mktemp("opt-ml-model"))
     module = load_inference_module(model_dir / "code" / "inference.py")
     return module, module.model_fn(str(model_dir))
 

@@ -9,7 +9,7 @@ import pytest
 from poster_model.predictor import PosterClassifier
 from tests.images import encode, poster, poster_jpeg
 from tests.onnx_models import model_path_for_tests
-from tests.servers import PROJECT_ROOT, free_port, running_chalice_local, running_model_endpoint
+from tests.servers import PROJECT_ROOT, free_port, running_local_stack
 
 VERDICTS = ("thriller/crime", "hard to tell", "not thriller", "not a poster")
 
@@ -97,10 +97,8 @@ def test_a_missing_model_is_reported_without_a_traceback(posters, tmp_path):
 @pytest.fixture(scope="module")
 def api_url(model_path, tmp_path_factory):
     """The local stack: the SageMaker-compatible endpoint and `chalice local` wired to it."""
-    logs = tmp_path_factory.mktemp("stack")
-    with running_model_endpoint(model_path, logs / "endpoint.log") as endpoint_url:
-        with running_chalice_local(endpoint_url, log_path=logs / "api.log") as url:
-            yield url
+    with running_local_stack(model_path, tmp_path_factory.mktemp("stack")) as url:
+        yield url
 
 
 def test_the_api_mode_classifies_through_a_running_predict_api(posters, api_url):

@@ -138,8 +138,6 @@ def test_transparent_pixels_of_a_reduced_image_become_white():
 
 def test_a_multi_picture_jpeg_decodes_at_a_reduced_scale_like_any_jpeg():
     first, second = gradient((4_000, 6_000), "RGB"), gradient((4_000, 6_000), "L").convert("RGB")
-    output = io.BytesIO()
-    first.save(output, "MPO", save_all=True, append_images=[second])
-    opened = open_image(output.getvalue(), ("JPEG",), BUDGET)
+    opened = open_image(encode(first, "MPO", save_all=True, append_images=[second]), ("JPEG",), BUDGET)
     assert opened.image.format == "MPO"
     assert load(opened, draft_side=MAX_SIDE).size == (1_000, 1_500)

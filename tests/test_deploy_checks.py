@@ -1,5 +1,4 @@
 """Deploying a stage whose CORS_ALLOW_ORIGIN is still the documentation placeholder is refused with the fix."""
-import json
 import os
 import subprocess
 
@@ -8,13 +7,7 @@ import pytest
 from scripts.chalice_project import is_placeholder_origin
 from scripts.deploy_checks import main
 from tests.servers import PROJECT_ROOT, free_port
-
-
-def project_with_origin(tmp_path, origin):
-    (tmp_path / ".chalice").mkdir()
-    (tmp_path / ".chalice" / "config.json").write_text(json.dumps({
-        "app_name": "t", "stages": {"prod": {"environment_variables": {"CORS_ALLOW_ORIGIN": origin}}}}))
-    return tmp_path
+from tests.test_sync_static import project_allowing
 
 
 @pytest.mark.parametrize("origin", ["http://thriller.example.com", "https://example.org", "http://site.test",
@@ -30,7 +23,7 @@ def test_real_origins_are_not_placeholders(origin):
 
 
 def test_a_placeholder_origin_is_refused_with_the_fix(tmp_path, capsys):
-    project = project_with_origin(tmp_path, "http://thriller.example.com")
+    project = project_allowing(tmp_path, "http://thriller.example.com")
     assert main(["--stage", "prod", "--project-dir", str(project)]) == 2
     error = capsys.readouterr().err
     assert error.startswith("error: Stage prod's CORS_ALLOW_ORIGIN is the placeholder http://thriller.example.com")
@@ -38,7 +31,7 @@ def test_a_placeholder_origin_is_refused_with_the_fix(tmp_path, capsys):
 
 
 def test_a_real_origin_passes(tmp_path):
-    project = project_with_origin(tmp_path, "https://thriller.movies")
+    project = project_allowing(tmp_path, "https://thriller.movies")
     assert main(["--stage", "prod", "--project-dir", str(project)]) == 0
 
 

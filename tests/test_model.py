@@ -34,6 +34,12 @@ def generated_batch(classifier):
                            for _, data in reference_image_bytes()])
 
 
+@pytest.fixture(scope="module")
+def outputs(classifier, generated_batch):
+    """Every output of the graph for generated_batch, by name; read, never changed."""
+    return classifier.outputs(generated_batch)
+
+
 def test_model_file_is_at_most_15_mb():
     assert DEFAULT_MODEL_PATH.stat().st_size <= MAX_MODEL_BYTES
 
@@ -75,10 +81,9 @@ def test_the_file_carries_genres_base_rate_band_and_what_poster_likeness_compare
         assert len(values) > 4000 and np.all(np.diff(values) >= 0)
 
 
-def test_answers_match_those_recorded_when_the_file_was_built(classifier, references, generated_batch):
+def test_answers_match_those_recorded_when_the_file_was_built(references, outputs):
     names = [name for name, _ in reference_image_bytes()]
     assert set(names) == set(references)
-    outputs = classifier.outputs(generated_batch)
     for index, name in enumerate(names):
         for output, values in outputs.items():
             np.testing.assert_allclose(values[index], references[name][output], atol=RECORDED_TOLERANCE,
@@ -91,8 +96,7 @@ def test_recorded_answers_tell_the_generated_images_apart(references):
     assert max(thriller) - min(thriller) > 10 * RECORDED_TOLERANCE
 
 
-def test_batch_answers_are_probabilities_of_the_documented_shapes(classifier, generated_batch):
-    outputs = classifier.outputs(generated_batch)
+def test_batch_answers_are_probabilities_of_the_documented_shapes(generated_batch, outputs):
     n = len(generated_batch)
     assert outputs["probabilities"].shape == (n, 2)
     np.testing.assert_allclose(outputs["probabilities"].sum(axis=1), 1.0, atol=1e-5)
@@ -106,15 +110,14 @@ def test_batch_answers_are_probabilities_of_the_documented_shapes(classifier, ge
         assert np.all((outputs[name] >= 0) & (outputs[name] <= 1)), name
 
 
-def test_the_calibrated_probability_rises_with_the_balanced_score(classifier, generated_batch):
+def test_the_calibrated_probability_rises_with_the_balanced_score(outputs):
     """Calibration is monotone: it re-labels the score's scale, it never re-orders posters."""
-    outputs = classifier.outputs(generated_batch)
     order = np.argsort(outputs["probabilities"][:, 1])
     assert np.all(np.diff(outputs["thriller_probability"][order]) >= -1e-6)
 
 
-def test_batch_answers_equal_single_image_answers(classifier, generated_batch):
-    batch = classifier.outputs(generated_batch)
+def test_batch_answers_equal_single_image_answers(classifier, generated_batch, outputs):
+    batch = outputs
     for index, image in enumerate(generated_batch):
         single = classifier.outputs(image[np.newaxis])
         for name, values in single.items():

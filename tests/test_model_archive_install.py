@@ -7,13 +7,11 @@ machine, the pins are still resolved for it (pip's --python-version dry run), an
 saying so. Needs PyPI once to fill build/wheelhouse/.
 """
 import glob
-import io
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from scripts.model_deploy import images, wheelhouse
 from scripts.model_deploy.archive import build_model_archive
 from tests.images import poster_jpeg
 from tests.onnx_models import model_path_for_tests
+from tests.servers import unpack_model_archive
 
 IMAGE_PYTHONS = sorted({image.python for image in images.KNOWN_IMAGES})
 NO_PIP_CONFIGURATION = {"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
@@ -65,12 +64,9 @@ def test_the_serving_pins_resolve_to_wheels_for_every_python_in_the_image_table(
 def unpacked_real_archive(tmp_path_factory):
     """model.tar.gz with the real wheels for the default image, unpacked as SageMaker does into /opt/ml/model."""
     image = images.DEFAULT_IMAGE
-    model_dir = tmp_path_factory.mktemp("opt-ml-model")
     model_path = model_path_for_tests(tmp_path_factory.mktemp("model"))
     archive = build_model_archive(model_path, wheelhouse.download_wheels(image.python, image.glibc))
-    with tarfile.open(fileobj=io.BytesIO(archive.data)) as unpacked:
-        unpacked.extractall(model_dir, filter="data")
-    return model_dir, model_path
+    return unpack_model_archive(archive.data, tmp_path_factory.mktemp("opt-ml-model")), model_path
 
 
 def test_the_archive_installs_its_requirements_offline_on_the_images_python_and_answers(unpacked_real_archive,

@@ -3,7 +3,6 @@ import base64
 import io
 import itertools
 import json
-from pathlib import Path
 
 import pytest
 from botocore.response import StreamingBody
@@ -15,11 +14,10 @@ from chalicelib.observability import observe_requests
 from chalicelib.sagemaker_endpoint import sagemaker_client
 from chalicelib.settings import load_settings
 from tests.images import poster_jpeg
+from tests.lambda_handler import LambdaContext, proxy_event
+from tests.servers import stage_environment
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-CHALICE_CONFIG = json.loads((PROJECT_ROOT / ".chalice" / "config.json").read_text())
-DEV_ENVIRONMENT = {**CHALICE_CONFIG["environment_variables"],
-                   **CHALICE_CONFIG["stages"]["dev"]["environment_variables"]}
+DEV_ENVIRONMENT = stage_environment("dev")
 ENDPOINT_ANSWER = [0.3, 0.7]
 APP_NUMBERS = itertools.count()
 
@@ -31,31 +29,12 @@ def fresh_app(environ: dict):
     return observed
 
 
-class LambdaContext:
-    aws_request_id = "lambda-request-7"
-    function_name = "is-this-movie-a-thriller-dev"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:is-this-movie-a-thriller-dev"
-
-    def get_remaining_time_in_millis(self):
-        return 25_000
+CONTEXT = LambdaContext("lambda-request-7")
 
 
-def proxy_event(route: str, method: str = "POST", body: str | None = None,
-                content_type: str | None = "application/json", request_id: str = "gateway-request-42") -> dict:
-    """An API Gateway REST proxy event as Lambda hands it to the handler for METHOD /api/ROUTE."""
-    headers = {"Host": "api.example.com", **({"Content-Type": content_type} if content_type else {})}
-    return {
-        "resource": route, "path": route, "httpMethod": method, "headers": headers, "multiValueHeaders": {},
-        "queryStringParameters": None, "multiValueQueryStringParameters": None, "pathParameters": None,
-        "stageVariables": None, "body": body, "isBase64Encoded": False,
-        "requestContext": {"resourcePath": route, "httpMethod": method, "path": f"/api{route}",
-                           "requestId": request_id, "stage": "api", "identity": {"sourceIp": "127.0.0.1"}},
-    }
-
-
-def poster_event(**kwargs) -> dict:
-    return proxy_event("/predict", body=json.dumps({"data": base64.b64encode(poster_jpeg()).decode()}), **kwargs)
+def poster_event() -> dict:
+    body = json.dumps({"data": base64.b64encode(poster_jpeg()).decode()}).encode()
+    return proxy_event(body, "application/json", request_id="gateway-request-42")
 
 
 @pytest.fixture
@@ -96,7 +75,7 @@ def metrics_of(records: list[dict]) -> dict[str, dict]:
 
 def test_a_request_through_the_lambda_handler_writes_one_json_log_line_and_emf_metrics(endpoint, capsys):
     answer_with(endpoint, ENDPOINT_ANSWER)
-    response = app(poster_event(), LambdaContext())
+    response = app(poster_event(), CONTEXT)
     assert response["statusCode"] == 200
     (line,), records = written_lines(capsys)
     assert line["request_id"] == "gateway-request-42"
@@ -108,7 +87,7 @@ def test_a_request_through_the_lambda_handler_writes_one_json_log_line_and_emf_m
 
 def test_the_log_line_says_what_happened_to_the_request(endpoint, capsys):
     answer_with(endpoint, ENDPOINT_ANSWER)
-    verdict = json.loads(app(poster_event(), LambdaContext())["body"])["verdict"]
+    verdict = json.loads(app(poster_event(), CONTEXT)["body"])["verdict"]
     (line,), _ = written_lines(capsys)
     assert line["level"] == "INFO"
     assert (line["method"], line["route"], line["status"], line["verdict"]) == ("POST", "/predict", 200, verdict)
@@ -119,7 +98,7 @@ def test_the_log_line_says_what_happened_to_the_request(endpoint, capsys):
 
 def test_an_answer_is_counted_by_verdict_with_the_endpoint_latency(endpoint, capsys):
     answer_with(endpoint, ENDPOINT_ANSWER)
-    verdict = json.loads(app(poster_event(), LambdaContext())["body"])["verdict"]
+    verdict = json.loads(app(poster_event(), CONTEXT)["body"])["verdict"]
     (line,), records = written_lines(capsys)
     metrics = metrics_of(records)
     assert metrics["Requests"]["values"] == [1] and metrics["Requests"]["dimensions"]["verdict"] == verdict
@@ -128,7 +107,7 @@ def test_an_answer_is_counted_by_verdict_with_the_endpoint_latency(endpoint, cap
 
 
 def test_a_refusal_is_a_warning_counted_by_error_code_without_calling_the_endpoint(endpoint, capsys):
-    response = app(proxy_event("/predict", body="{not json"), LambdaContext())
+    response = app(proxy_event(b"{not json", "application/json"), CONTEXT)
     assert response["statusCode"] == 400
     (line,), records = written_lines(capsys)
     assert (line["level"], line["status"], line["error_code"]) == ("WARNING", 400, "BadRequest")
@@ -141,7 +120,7 @@ def test_a_refusal_is_a_warning_counted_by_error_code_without_calling_the_endpoi
 def test_an_endpoint_failure_is_counted_by_kind_and_its_upstream_detail_stays_in_the_log(endpoint, capsys):
     endpoint.add_client_error("invoke_endpoint", service_error_code="ModelError", http_status_code=424,
                               service_message="container said: boom (account 123456789012)")
-    response = app(poster_event(), LambdaContext())
+    response = app(poster_event(), CONTEXT)
     assert response["statusCode"] == 502
     assert "123456789012" not in response["body"]
     (line,), records = written_lines(capsys)
@@ -153,7 +132,7 @@ def test_an_endpoint_failure_is_counted_by_kind_and_its_upstream_detail_stays_in
 
 
 def test_health_checks_are_logged_but_not_counted(endpoint, capsys):
-    response = app(proxy_event("/health", method="GET", content_type=None), LambdaContext())
+    response = app(proxy_event(None, None, route="/health", method="GET"), CONTEXT)
     assert response["statusCode"] == 200
     (line,), records = written_lines(capsys)
     assert (line["route"], line["status"]) == ("/health", 200)
@@ -164,7 +143,7 @@ def test_only_the_first_request_of_a_container_is_a_cold_start(capsys):
     fresh = fresh_app({})
     fresh.route("/health")(lambda: {"status": "ok"})
     for _ in range(2):
-        fresh(proxy_event("/health", method="GET", content_type=None), LambdaContext())
+        fresh(proxy_event(None, None, route="/health", method="GET"), CONTEXT)
     first, second = written_lines(capsys)[0]
     assert (first["cold_start"], second["cold_start"]) == (True, False)
 
@@ -173,7 +152,7 @@ def test_metrics_carry_the_function_name_so_stages_stay_apart(capsys):
     fresh = fresh_app({"AWS_LAMBDA_FUNCTION_NAME": "is-this-movie-a-thriller-prod",
                        "POWERTOOLS_METRICS_NAMESPACE": "Thrillers"})
     fresh.route("/predict", methods=["POST"])(lambda: {"verdict": "not thriller", "probability": 0.1})
-    fresh(proxy_event("/predict"), LambdaContext())
+    fresh(proxy_event(None, "application/json"), CONTEXT)
     _, records = written_lines(capsys)
     requests = metrics_of(records)["Requests"]
     assert requests["namespace"] == "Thrillers"
@@ -187,7 +166,7 @@ def test_an_unhandled_exception_is_logged_as_one_json_error_line(capsys):
     def crash():
         raise RuntimeError("a bug")
 
-    response = fresh(proxy_event("/predict"), LambdaContext())
+    response = fresh(proxy_event(None, "application/json"), CONTEXT)
     assert response["statusCode"] == 500
     lines, records = written_lines(capsys)
     assert any("a bug" in line.get("exception", "") for line in lines)

@@ -6,7 +6,7 @@ from PIL import Image
 
 from poster_model.preprocess import FORMATS, InvalidImageError, decode_image, image_bytes_to_input
 from tests.hostile_images import CASES, ico_with_large_image, tiff_with_strips
-from tests.images import encode, poster
+from tests.images import encode, exif_rotated_jpeg, poster
 
 REFUSED = [case for case in CASES if case.status == 413]
 ACCEPTED = [case for case in CASES if case.status == 200]
@@ -60,9 +60,7 @@ def test_a_large_image_is_shrunk_to_a_few_times_the_models_size_before_conversio
 
 
 def test_an_exif_rotated_image_is_turned_upright():
-    exif = Image.Exif()
-    exif[0x0112] = 6
-    data = encode(poster(90, 60), "JPEG", exif=exif.tobytes())
+    data = exif_rotated_jpeg(90, 60)
     assert decode_image(data).size == (60, 90)
 
 

@@ -8,7 +8,6 @@ a marker are not run, for the reason the marker names:
 - `sh needs-aws`: needs an AWS account;
 - `sh whole-project`: `make run` and `make test` themselves (the fixture runs `make run`; `make test` runs this).
 """
-import io
 import json
 import os
 import re
@@ -19,9 +18,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.images import poster_jpeg
-from tests.make_run import make_run
-from tests.servers import PROJECT_ROOT, free_port, wait_until_ready
+from tests.images import encode, poster_jpeg
+from tests.make_run import make_run, stack_ports
+from tests.servers import PROJECT_ROOT, wait_until_ready
 
 README = PROJECT_ROOT / "README.md"
 FENCED_SHELL = re.compile(r"^```sh(?P<markers>[^\n]*)\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
@@ -60,14 +59,12 @@ def json_values(text: str) -> list:
 def large_png() -> bytes:
     """A 600x900 noisy PNG of about 1.6 MB: its base64 is far too long for one command-line argument."""
     pixels = np.random.default_rng(7).integers(0, 256, (900, 600, 3), dtype=np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, "PNG")
-    return buffer.getvalue()
+    return encode(Image.fromarray(pixels), "PNG")
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    ports = {name: free_port() for name in README_PORTS}
+    ports = stack_ports()
     log_path = tmp_path_factory.mktemp("stack") / "make-run.log"
     with make_run(ports, log_path) as process:
         wait_until_ready(f"http://127.0.0.1:{ports['SITE_PORT']}/", process)

@@ -10,7 +10,6 @@ import importlib.util
 import json
 import subprocess
 import sys
-import tarfile
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -24,7 +23,7 @@ from scripts.model_deploy.archive import build_model_archive
 from scripts.model_deploy.wheelhouse import Wheelhouse
 from tests.images import encode, poster, poster_jpeg
 from tests.onnx_models import model_path_for_tests, write_tiny_model
-from tests.servers import running_model_endpoint
+from tests.servers import running_model_endpoint, unpack_model_archive
 
 TOOLKIT_DEFAULT_ACCEPT = "application/json"
 """The toolkit replaces a missing Accept or */* by SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT, application/json by default."""
@@ -55,13 +54,13 @@ def model_path(tmp_path_factory):
 @pytest.fixture(scope="module")
 def unpacked_archive(model_path, tmp_path_factory) -> Path:
     """model.tar.gz as SageMaker unpacks it into /opt/ml/model (without wheels: the code runs in this process)."""
-    model_dir = tmp_path_factory.mktemp("opt-ml-model")
-    no_wheels = tmp_path_factory.mktemp("no-wheels")
-    archive_path = model_dir.parent / "model.tar.gz"
-    archive_path.write_bytes(build_model_archive(model_path, Wheelhouse(no_wheels, "3.12")).data)
-    with tarfile.open(archive_path) as archive:
-        archive.extractall(model_dir, filter="data")
-    return model_dir
+    archive = build_model_archive(model_path, Wheelhouse(tmp_path_factory.mktemp("no-wheels"), "3.12"))
+    return unpack_model_archive(archive.data, tmp_path_factory.mktemp("opt-ml-model"))
+
+
+@pytest.fixture(scope="module")
+def classifier(model_path):
+    return PosterClassifier(model_path)
 
 
 def load_inference_module(path: Path):
@@ -75,6 +74,12 @@ def load_inference_module(path: Path):
 @pytest.fixture(scope="module")
 def shipped_inference(unpacked_archive):
     return load_inference_module(unpacked_archive / "code" / "inference.py")
+
+
+@pytest.fixture(scope="module")
+def shipped_model(shipped_inference, unpacked_archive):
+    """The shipped model_fn's model, loaded once as the toolkit loads it."""
+    return shipped_inference.model_fn(str(unpacked_archive))
 
 
 class RequestProcessor:
@@ -94,11 +99,15 @@ class ModelServerContext:
         self.request_processor = [RequestProcessor(headers)]
 
 
+def request_headers(request: Request) -> dict[str, str]:
+    return {name: value for name, value in (("Content-Type", request.content_type), ("Accept", request.accept),
+                                            (CUSTOM_ATTRIBUTES_HEADER, request.custom_attributes))
+            if value is not None}
+
+
 def container_answer(module, model, request: Request) -> Answer:
     """What the toolkit's Transformer.transform does with one request, given the user module."""
-    headers = {name: value for name, value in (("Content-Type", request.content_type), ("Accept", request.accept),
-                                               (CUSTOM_ATTRIBUTES_HEADER, request.custom_attributes))
-               if value is not None}
+    headers = request_headers(request)
     accept = request.accept if request.accept and request.accept != "*/*" else TOOLKIT_DEFAULT_ACCEPT
     data = bytearray(request.body)
     if request.content_type in TOOLKIT_UTF8_TYPES:
@@ -120,10 +129,8 @@ def local_endpoint(model_path, tmp_path_factory):
 
 
 def local_answer(url: str, request: Request) -> Answer:
-    headers = {name: value for name, value in
-               (("Content-Type", request.content_type), ("Accept", request.accept),
-                (CUSTOM_ATTRIBUTES_HEADER, request.custom_attributes)) if value is not None}
-    http_request = urllib.request.Request(f"{url}/invocations", data=request.body, headers=headers, method="POST")
+    http_request = urllib.request.Request(f"{url}/invocations", data=request.body, headers=request_headers(request),
+                                          method="POST")
     try:
         with urllib.request.urlopen(http_request, timeout=30) as response:
             return Answer(response.status, response.headers.get("Content-Type"), response.read())
@@ -137,8 +144,7 @@ def answer(request):
     if request.param == "local endpoint":
         url = request.getfixturevalue("local_endpoint")
         return lambda invocation: local_answer(url, invocation)
-    module = request.getfixturevalue("shipped_inference")
-    model = module.model_fn(str(request.getfixturevalue("unpacked_archive")))
+    module, model = request.getfixturevalue("shipped_inference"), request.getfixturevalue("shipped_model")
     return lambda invocation: container_answer(module, model, invocation)
 
 
@@ -146,20 +152,20 @@ def answer(request):
     ("application/x-image", "JPEG"), ("image/jpeg", "JPEG"), ("image/png", "PNG"), ("image/webp", "WEBP"),
 ])
 @pytest.mark.parametrize("accept", [None, "*/*", "application/json"])
-def test_a_poster_is_answered_with_the_models_answer_as_json(answer, model_path, content_type, image_format,
+def test_a_poster_is_answered_with_the_models_answer_as_json(answer, classifier, content_type, image_format,
                                                              accept):
     body = encode(poster(seed=3), image_format)
     result = answer(Request(body, content_type, accept))
     assert (result.status, result.content_type) == (200, "application/json")
-    assert json.loads(result.body) == json.loads(json.dumps(PosterClassifier(model_path).answer_bytes(body)))
+    assert json.loads(result.body) == json.loads(json.dumps(classifier.answer_bytes(body)))
 
 
 @pytest.mark.parametrize("custom_attributes, explained", [
     ("explain=1", True), ("trace=abc; explain=1", True), ("explain=0", False), (None, False)])
-def test_custom_attributes_ask_for_the_evidence(answer, model_path, custom_attributes, explained):
+def test_custom_attributes_ask_for_the_evidence(answer, classifier, custom_attributes, explained):
     body = poster_jpeg(seed=8)
     result = answer(Request(body, "image/jpeg", "application/json", custom_attributes))
-    expected = PosterClassifier(model_path).answer_bytes(body, explain=explained)
+    expected = classifier.answer_bytes(body, explain=explained)
     assert result.status == 200
     assert json.loads(result.body) == json.loads(json.dumps(expected))
 
@@ -192,25 +198,22 @@ PARITY_REQUESTS = [
 
 
 def test_both_entry_points_give_the_same_bytes_content_type_and_refusals(local_endpoint, shipped_inference,
-                                                                        unpacked_archive):
-    model = shipped_inference.model_fn(str(unpacked_archive))
+                                                                        shipped_model):
     for request in PARITY_REQUESTS:
-        in_container = container_answer(shipped_inference, model, request)
+        in_container = container_answer(shipped_inference, shipped_model, request)
         assert in_container == local_answer(local_endpoint, request)
 
 
-def test_a_text_body_the_toolkit_decoded_to_str_is_refused_with_415(shipped_inference, unpacked_archive):
+def test_a_text_body_the_toolkit_decoded_to_str_is_refused_with_415(shipped_inference, shipped_model):
     """The toolkit decodes JSON and CSV bodies to str before transform_fn."""
-    model = shipped_inference.model_fn(str(unpacked_archive))
-    result = container_answer(shipped_inference, model, Request(b'{"data": "..."}', "application/json", None))
+    result = container_answer(shipped_inference, shipped_model, Request(b'{"data": "..."}', "application/json", None))
     assert result.status == 415
 
 
-def test_without_a_model_server_context_the_answer_has_no_evidence(shipped_inference, unpacked_archive, model_path):
+def test_without_a_model_server_context_the_answer_has_no_evidence(shipped_inference, shipped_model, classifier):
     """A toolkit that passes no context (or one without headers) still gets the plain answer."""
-    model = shipped_inference.model_fn(str(unpacked_archive))
-    body, _ = shipped_inference.transform_fn(model, poster_jpeg(seed=8), "image/jpeg", "application/json")
-    assert json.loads(body) == json.loads(json.dumps(PosterClassifier(model_path).answer_bytes(poster_jpeg(seed=8))))
+    body, _ = shipped_inference.transform_fn(shipped_model, poster_jpeg(seed=8), "image/jpeg", "application/json")
+    assert json.loads(body) == json.loads(json.dumps(classifier.answer_bytes(poster_jpeg(seed=8))))
 
 
 def test_a_model_that_breaks_the_output_contract_is_a_500(shipped_inference, tmp_path):

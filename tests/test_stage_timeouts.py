@@ -1,22 +1,21 @@
 """Each deployable stage's SageMaker timeouts fit the endpoint kind it is meant for, inside Lambda's and API
 Gateway's limits: dev waits long enough for a serverless endpoint's cold start in one attempt, prod retries a
 real-time endpoint once."""
-import json
-
 import pytest
 
 from chalicelib.settings import load_settings
 from scripts import deploy_model
+from scripts.chalice_project import read_config
 from scripts.model_deploy import deployment
 from scripts.model_deploy.deployment import SERVERLESS_COLD_START_SECONDS
-from tests.servers import PROJECT_ROOT
+from tests.servers import PROJECT_ROOT, stage_environment
 
-CONFIG = json.loads((PROJECT_ROOT / ".chalice" / "config.json").read_text())
+CONFIG = read_config(PROJECT_ROOT)
 API_GATEWAY_TIMEOUT_SECONDS = 29
 
 
 def stage_settings(stage: str):
-    return load_settings({**CONFIG["environment_variables"], **CONFIG["stages"][stage]["environment_variables"]})
+    return load_settings(stage_environment(stage))
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])

@@ -50,8 +50,9 @@ def test_the_chosen_calibrator_has_the_lowest_cross_validated_log_loss():
 
 def test_the_band_contains_the_balanced_cut_and_answers_enough_posters_decisively():
     z, y = scores_and_labels(5_000)
-    p = calibration.fit_calibrator("platt", z, y).predict(z)
-    cut = float(calibration.fit_calibrator("platt", z, y).predict(np.array([0.0]))[0])
+    calibrator = calibration.fit_calibrator("platt", z, y)
+    p = calibrator.predict(z)
+    cut = float(calibrator.predict(np.array([0.0]))[0])
     (low, high), trade_off = band.choose_band(p, y, cut)
     share, accuracy = band.decisive_figures(p, y, low, high)
     assert low <= cut <= high
