@@ -11,7 +11,7 @@ GRID_QUANTILES = np.linspace(0.0, 1.0, 81)
 def decisive_figures(p: np.ndarray, y: np.ndarray, low: float, high: float) -> tuple[float, float]:
     """(share answered decisively, balanced accuracy on those): >= high says thriller, < low says not."""
     decisive = (p < low) | (p >= high)
-    if decisive.sum() == 0 or len(np.unique(y[decisive])) < 2:
+    if len(np.unique(y[decisive])) < 2:
         return float(decisive.mean()), float("nan")
     return float(decisive.mean()), float(balanced_accuracy_score(y[decisive], p[decisive] >= high))
 

@@ -11,13 +11,11 @@ import csv
 import hashlib
 import json
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-import onnxruntime
 import torch
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
@@ -26,8 +24,7 @@ from poster_model.predictor import PosterClassifier
 from poster_model.preprocess import image_bytes_to_input, prepare_image
 from poster_training import backbone, band, calibration, evaluation, graph, head, likeness
 from poster_training.features import extract_pooled_features, poster_pixels
-from scripts.non_poster_images import (fresh_non_poster_images, held_out_non_poster_images, non_poster_images,
-                                       sealed_non_poster_images)
+from scripts.non_poster_images import NON_POSTER_SETS
 from scripts.reference_images import reference_image_bytes
 
 VALIDATION_FRACTION = 0.2
@@ -52,11 +49,14 @@ class FittedHead:
     cv: dict
     alpha: float
     c: float
-    cut: float
     genre_model: tuple
     stack: tuple
     out_of_fold_logits: np.ndarray
     out_of_fold_genre_scores: np.ndarray
+
+    @property
+    def cut(self) -> float:
+        return self.cv[self.alpha, self.c].cut
 
 
 def fit_head(x, x_flipped, y, genres) -> FittedHead:
@@ -69,16 +69,13 @@ def fit_head(x, x_flipped, y, genres) -> FittedHead:
     genre_model = head.fit_genre_regression(x, x_flipped, genres, alpha)
     oof_genres = head.out_of_fold_genre_scores(x, x_flipped, y, genres, alpha)
     stack = head.fit_stack(oof_genres, y, c)
-    return FittedHead(cv, alpha, c, chosen.cut, genre_model, stack, chosen.out_of_fold_logits - chosen.cut, oof_genres)
+    return FittedHead(cv, alpha, c, genre_model, stack, chosen.out_of_fold_logits - chosen.cut, oof_genres)
 
 
 def genre_calibration(oof_genre_scores: np.ndarray, genres: np.ndarray) -> np.ndarray:
     """Per genre, Platt scaling of the ridge score: (G, 2) slope and intercept."""
-    rows = []
-    for g in range(genres.shape[1]):
-        model = LogisticRegression(C=1e6, max_iter=1000).fit(oof_genre_scores[:, [g]], genres[:, g])
-        rows.append([model.coef_[0, 0], model.intercept_[0]])
-    return np.array(rows)
+    return np.array([calibration.fit_calibrator("platt", oof_genre_scores[:, g], genres[:, g]).weights
+                     for g in range(genres.shape[1])])
 
 
 def prepared_posters(posters: Path, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -98,8 +95,7 @@ def likeness_reference(x_train: np.ndarray, train_images: np.ndarray, log_aspect
     parts = LikenessReference(np.sort(distances), np.sort(details), np.sort(flat_shares), np.sort(log_aspects),
                               np.sort(poster_class), np.array([]))
     scores = unusualness(distances, details, flat_shares, log_aspects, poster_class, parts)
-    return LikenessReference(parts.feature_distances, parts.details, parts.flat_shares, parts.log_aspects,
-                             parts.poster_class_log_probabilities, np.sort(scores))
+    return replace(parts, scores=np.sort(scores))
 
 
 def build(posters: Path, output: Path, metrics_path: Path, references_path: Path, diagram_path: Path,
@@ -167,8 +163,9 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
     if size > MAX_MODEL_BYTES:
         raise SystemExit(f"{output} is {size} bytes, over the {MAX_MODEL_BYTES} byte limit")
 
-    session = onnxruntime.InferenceSession(str(output), providers=["CPUExecutionProvider"])
-    validation_images, validation_aspects = prepared_posters(posters, [ids[i] for i in validation_rows])
+    classifier = PosterClassifier(output)
+    session = classifier.session
+    validation_images, validation_aspects = prepared_posters(posters, validation_ids)
     outputs = evaluation.run_model(session, validation_images)
     validation_likeness = poster_likeness(outputs, validation_images, validation_aspects, reference)
     validation = evaluation.answer_figures(outputs, y_validation, hard_to_tell, target_genres, genres_validation,
@@ -176,12 +173,8 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
     calibration.reliability_diagram(
         outputs["thriller_probability"].astype(np.float64), y_validation, diagram_path,
         f"Reliability on {len(validation_rows)} validation posters (ECE {validation['calibration']['ece_10_bins']:.3f})")
-    classifier = PosterClassifier(output)
-    validation["not_a_poster_images"] = evaluation.non_poster_figures(classifier, non_poster_images())
-    validation["not_a_poster_fresh_images"] = evaluation.non_poster_figures(classifier, fresh_non_poster_images())
-    validation["not_a_poster_sealed_images"] = evaluation.non_poster_figures(classifier, sealed_non_poster_images())
-    validation["not_a_poster_held_out_images"] = evaluation.non_poster_figures(classifier,
-                                                                               held_out_non_poster_images())
+    for name, images in NON_POSTER_SETS.items():
+        validation[name] = evaluation.non_poster_figures(classifier, images())
     deletion_rows = np.random.default_rng(head.SEED).choice(len(validation_rows), DELETION_TEST_POSTERS, replace=False)
     validation["evidence_deletion_test"] = evaluation.deletion_test(session, validation_images[np.sort(deletion_rows)],
                                                                     head.SEED)

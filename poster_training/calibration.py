@@ -101,13 +101,12 @@ def reliability_diagram(p: np.ndarray, y: np.ndarray, path, title: str, bins: in
     from matplotlib import pyplot
 
     which = np.minimum((p * bins).astype(int), bins - 1)
-    centres, observed, counts = [], [], []
+    centres, observed = [], []
     for b in range(bins):
         inside = which == b
         if inside.any():
             centres.append(p[inside].mean())
             observed.append(y[inside].mean())
-            counts.append(int(inside.sum()))
     figure, (top, bottom) = pyplot.subplots(2, 1, figsize=(5, 6), gridspec_kw={"height_ratios": [3, 1]},
                                             sharex=True, dpi=100)
     top.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")

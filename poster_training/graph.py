@@ -21,15 +21,13 @@ import torch
 from onnx import compose
 from torch import nn
 
+from poster_model.predictor import ANSWER_OUTPUTS, METADATA_KEY
 from poster_training.backbone import export_onnx
 from poster_training.calibration import PROBABILITY_FLOOR, Calibrator
 from poster_training.likeness import ImagenetClassifier, Subspace
 
-METADATA_KEY = "poster_model"
 HALF_PRECISION_WEIGHT = "head/imagenet_weight"
 """The largest weight of the head (1280 x 1000), already rounded to float16 values when training used it."""
-OUTPUT_NAMES = ("probabilities", "thriller_probability", "genre_probabilities", "feature_distance",
-                "poster_class_log_probability", "evidence")
 
 
 def buffer(values) -> torch.Tensor:
@@ -113,7 +111,7 @@ class PosterHead(nn.Module):
 
 
 def export_head(head: PosterHead, path: Path, channels: int, rows: int, columns: int) -> Path:
-    export_onnx(head.eval(), path, "feature_map", torch.zeros(1, channels, rows, columns), OUTPUT_NAMES)
+    export_onnx(head.eval(), path, "feature_map", torch.zeros(1, channels, rows, columns), ANSWER_OUTPUTS)
     return path
 
 
@@ -132,7 +130,7 @@ def merge(backbone_path: Path, head_path: Path, output: Path, metadata: dict) ->
     head = compose.add_prefix(head, "head/", rename_inputs=False, rename_outputs=False)
     head.ir_version = backbone.ir_version
     merged = compose.merge_models(backbone, head, io_map=[("feature_map", "feature_map")],
-                                  outputs=list(OUTPUT_NAMES))
+                                  outputs=list(ANSWER_OUTPUTS))
     store_in_half_precision(merged, HALF_PRECISION_WEIGHT)
     onnx.helper.set_model_props(merged, {METADATA_KEY: json.dumps(metadata, sort_keys=True)})
     onnx.checker.check_model(merged)

@@ -295,7 +295,8 @@ def sealed_non_poster_images() -> list[tuple[str, bytes]]:
              + [("sealed_relief_jacksboro", terrain(np.load(matplotlib_dir / "jacksboro_fault_dem.npz")["elevation"])),
                 ("sealed_relief_topobathy", terrain(np.load(matplotlib_dir / "topobathy.npz")["topo"])),
                 ("sealed_disparity_motorcycle", terrain(np.load(skimage_data / "motorcycle_disp.npz")["arr_0"]))])
-    files = ([(f"sealed_skimage_{Path(name).stem}", (skimage_data / name).read_bytes()) for name in SEALED_SKIMAGE_FILES]
+    files = ([(f"sealed_skimage_{Path(name).stem}", (skimage_data / name).read_bytes())
+              for name in SEALED_SKIMAGE_FILES]
              + [(f"sealed_matplotlib_{Path(name).stem}", (matplotlib_dir / name).read_bytes())
                 for name in SEALED_MATPLOTLIB_FILES])
     return [(name, png(image)) for name, image in drawn] + files
@@ -324,3 +325,9 @@ def held_out_non_poster_images() -> list[tuple[str, bytes]]:
                png(Image.fromarray(np.load(package_dir("pywt") / "data" / f"{name}.npz")["data"].astype(np.uint8))))
               for name in HELD_OUT_PYWAVELETS_PHOTOS]
     return files + photos
+
+
+NON_POSTER_SETS = {"not_a_poster_images": non_poster_images, "not_a_poster_fresh_images": fresh_non_poster_images,
+                   "not_a_poster_sealed_images": sealed_non_poster_images,
+                   "not_a_poster_held_out_images": held_out_non_poster_images}
+"""Each set under the key of its figure in model/validation_metrics.json, in the order they were made."""
