@@ -10,15 +10,31 @@ import math
 from chalicelib.errors import ModelFailedError
 from chalicelib.settings import Settings
 
-THRILLER_MESSAGE = "This is a thriller/crime movie! Enjoy!"
-NOT_THRILLER_MESSAGE = "This is not a thriller/crime movie! Not sure you will like it..."
-HARD_TO_TELL_MESSAGE = "Hard to tell from this poster: it could go either way."
-NOT_A_POSTER_MESSAGE = "This does not look like a movie poster. Try the poster of a movie."
 THRILLER, HARD_TO_TELL, NOT_THRILLER, NOT_A_POSTER = "thriller/crime", "hard to tell", "not thriller", "not a poster"
-MESSAGES = {THRILLER: THRILLER_MESSAGE, HARD_TO_TELL: HARD_TO_TELL_MESSAGE, NOT_THRILLER: NOT_THRILLER_MESSAGE,
-            NOT_A_POSTER: NOT_A_POSTER_MESSAGE}
-FIELDS_ONLY_OUR_ENDPOINT_ANSWERS = ("base_rate", "hard_to_tell_band", "looks_like_a_poster", "poster_likeness",
-                                    "genres", "evidence")
+HEADLINES = {
+    "very likely": "Very likely a thriller/crime film",
+    "likely": "Likely a thriller/crime film",
+    "leans": "Leans towards thriller/crime",
+    "hard to tell": "Hard to tell from this poster",
+    "unlikely": "Unlikely to be a thriller/crime film",
+    "very unlikely": "Very unlikely to be a thriller/crime film",
+    "not a poster": "This does not look like a movie poster",
+}
+"""The scale of phrasings (README's table): never "This is..." and nothing about the visitor's taste."""
+VERY_LIKELY_FROM, LIKELY_FROM = 0.75, 0.5
+VERY_UNLIKELY_SHARE_OF_BASE_RATE = 0.25
+"""Under a quarter of the base rate (about 1 in 16 with a base rate of 1 in 4): very unlikely."""
+NOT_A_POSTER_REASON_WORDS = {
+    "photograph": "it looks like a photograph",
+    "mostly_flat": "most of it is flat, like a screenshot or a chart",
+    "odd_shape": "its shape is unlike a poster's",
+    "blank": "it is almost blank",
+    "unlike_posters": "it looks unlike the posters the model learned from",
+}
+UNKNOWN_REASON_WORDS = "it is unlike the posters the model learned from"
+MAX_REASON_LENGTH = 40
+FIELDS_ONLY_OUR_ENDPOINT_ANSWERS = ("certainty", "base_rate", "hard_to_tell_band", "looks_like_a_poster", "poster_likeness",
+                                    "not_a_poster_reason", "genres", "evidence")
 PROBABILITY_SUM_TOLERANCE = 0.01
 MAX_EVIDENCE_CELLS = 4096
 
@@ -70,7 +86,18 @@ def checked_object(answer: dict, class_count: int) -> dict:
     }
     if "evidence" in answer:
         checked["evidence"] = checked_evidence(answer["evidence"])
+    checked["not_a_poster_reason"] = checked_reason(answer.get("not_a_poster_reason"))
     return checked
+
+
+def checked_reason(reason) -> str | None:
+    """A short code (poster_model's NOT_A_POSTER_REASONS) or None; an older endpoint sends none."""
+    if reason is None:
+        return None
+    if not (isinstance(reason, str) and 0 < len(reason) <= MAX_REASON_LENGTH
+            and reason.replace("_", "").isascii() and reason.replace("_", "").isalpha() and reason.islower()):
+        raise ValueError("not_a_poster_reason is not a short code")
+    return reason
 
 
 def checked_evidence(evidence) -> dict:
@@ -117,28 +144,66 @@ def endpoint_verdict(endpoint_answer: dict) -> str:
                        looks_like_a_poster(endpoint_answer))
 
 
-def one_bit_decision(probabilities: list[float], settings: Settings) -> tuple[str, bool]:
-    """The label with the highest score, and whether it is the thriller label."""
-    best = max(range(len(probabilities)), key=probabilities.__getitem__)
-    return settings.class_labels[best], best == settings.thriller_index
+def certainty_for(probability_of_thriller: float, verdict: str, base_rate: float) -> str:
+    """The step of the phrasing scale (a key of HEADLINES): the verdict says which side, the calibrated
+    probability how firmly; under even odds a thriller verdict only "leans"."""
+    if verdict == THRILLER:
+        if probability_of_thriller >= VERY_LIKELY_FROM:
+            return "very likely"
+        return "likely" if probability_of_thriller >= LIKELY_FROM else "leans"
+    if verdict == NOT_THRILLER:
+        very_unlikely = probability_of_thriller < VERY_UNLIKELY_SHARE_OF_BASE_RATE * base_rate
+        return "very unlikely" if very_unlikely else "unlikely"
+    return verdict
+
+
+def percent(probability: float) -> str:
+    return f"{math.floor(probability * 100 + 0.5)}%"  # as the page rounds (JavaScript's Math.round)
+
+
+def base_rate_words(base_rate: float) -> str:
+    one_in = round(1 / base_rate) if base_rate > 0 else 0
+    return f"about 1 film in {one_in} is one" if one_in >= 2 else f"{percent(base_rate)} of films are"
+
+
+def reason_words(reason: str) -> str:
+    return NOT_A_POSTER_REASON_WORDS.get(reason, UNKNOWN_REASON_WORDS)
+
+
+def message_for(certainty: str, probability_of_thriller: float, base_rate: float, reason: str | None) -> str:
+    """The API's one-sentence answer: the headline, then the number it stands for."""
+    if certainty == NOT_A_POSTER:
+        because = f": {reason_words(reason)}" if reason else ""
+        return f"{HEADLINES[NOT_A_POSTER]}{because}. Try the poster of a movie."
+    return (f"{HEADLINES[certainty]}: {percent(probability_of_thriller)} chance it is a thriller/crime film "
+            f"({base_rate_words(base_rate)}).")
+
+
+def decision_fields(verdict: str) -> dict:
+    """label and is_thriller follow the verdict: a decision only where the verdict decides, else null."""
+    decided = {THRILLER: True, NOT_THRILLER: False}.get(verdict)
+    return {"label": verdict if decided is not None else None, "is_thriller": decided}
 
 
 def prediction_answer(endpoint_answer: dict | list[float], settings: Settings, explain: bool = False) -> dict:
     if isinstance(endpoint_answer, list):
         return reduced_answer(endpoint_answer, settings)
-    label, is_thriller = one_bit_decision(endpoint_answer["probabilities"], settings)
     verdict = endpoint_verdict(endpoint_answer)
+    probability_of_thriller, base_rate = endpoint_answer["thriller_probability"], endpoint_answer["base_rate"]
+    reason = endpoint_answer.get("not_a_poster_reason") if verdict == NOT_A_POSTER else None
+    certainty = certainty_for(probability_of_thriller, verdict, base_rate)
     answer = {
         "verdict": verdict,
-        "probability": endpoint_answer["thriller_probability"],
-        "base_rate": endpoint_answer["base_rate"],
+        "certainty": certainty,
+        "probability": probability_of_thriller,
+        "base_rate": base_rate,
         "hard_to_tell_band": endpoint_answer["hard_to_tell_band"],
         "looks_like_a_poster": verdict != NOT_A_POSTER,
         "poster_likeness": endpoint_answer["poster_likeness"],
+        "not_a_poster_reason": reason,
         "genres": endpoint_answer["genres"],
-        "label": label,
-        "is_thriller": is_thriller,
-        "message": MESSAGES[verdict],
+        **decision_fields(verdict),
+        "message": message_for(certainty, probability_of_thriller, base_rate, reason),
     }
     if explain:
         if "evidence" not in endpoint_answer:
@@ -148,14 +213,19 @@ def prediction_answer(endpoint_answer: dict | list[float], settings: Settings, e
 
 
 def reduced_answer(probabilities: list[float], settings: Settings) -> dict:
-    """What a plain list of class probabilities supports: the one-bit decision and its probability."""
-    label, is_thriller = one_bit_decision(probabilities, settings)
+    """What a plain list of class probabilities supports: the one-bit decision and the endpoint's score,
+    which is not a calibrated chance, so the message only says which way it leans."""
+    best = max(range(len(probabilities)), key=probabilities.__getitem__)
+    is_thriller = best == settings.thriller_index
     verdict = THRILLER if is_thriller else NOT_THRILLER
+    score = math.floor(probabilities[settings.thriller_index] * 100 + 0.5)
+    side = "towards" if is_thriller else "away from"
     return {
         "verdict": verdict,
         "probability": probabilities[settings.thriller_index],
-        "label": label,
+        "label": settings.class_labels[best],
         "is_thriller": is_thriller,
-        "message": MESSAGES[verdict],
+        "message": f"Leans {side} thriller/crime: the model's score is {score} out of 100, "
+                   "not a calibrated chance.",
         "unavailable": list(FIELDS_ONLY_OUR_ENDPOINT_ANSWERS),
     }

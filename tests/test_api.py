@@ -96,29 +96,80 @@ def test_our_endpoints_answer_becomes_a_verdict_with_calibrated_probability_base
     response = post_json(client, {"data": base64_of(poster_jpeg())})
     assert response.status_code == 200
     assert response.json_body == {
-        "verdict": "thriller/crime", "probability": 0.62, "base_rate": 0.25, "hard_to_tell_band": [0.2, 0.4],
-        "looks_like_a_poster": True, "poster_likeness": 0.5,
+        "verdict": "thriller/crime", "certainty": "likely", "probability": 0.62, "base_rate": 0.25,
+        "hard_to_tell_band": [0.2, 0.4], "looks_like_a_poster": True, "poster_likeness": 0.5,
+        "not_a_poster_reason": None,
         "genres": [{"genre": "Thriller", "probability": 0.55}, {"genre": "Drama", "probability": 0.3}],
-        "label": "thriller/crime", "is_thriller": True, "message": "This is a thriller/crime movie! Enjoy!"}
+        "label": "thriller/crime", "is_thriller": True,
+        "message": "Likely a thriller/crime film: 62% chance it is a thriller/crime film (about 1 film in 4 is one)."}
 
 
-@pytest.mark.parametrize("probability, verdict, message", [
-    (0.1, "not thriller", "This is not a thriller/crime movie! Not sure you will like it..."),
-    (0.2, "hard to tell", "Hard to tell from this poster: it could go either way."),
-    (0.39, "hard to tell", "Hard to tell from this poster: it could go either way."),
-    (0.4, "thriller/crime", "This is a thriller/crime movie! Enjoy!"),
+# One row per line of the README's table of phrasings (base rate 0.25, band [0.2, 0.4)).
+@pytest.mark.parametrize("probability, verdict, certainty, headline", [
+    (0.8, "thriller/crime", "very likely", "Very likely a thriller/crime film"),
+    (0.75, "thriller/crime", "very likely", "Very likely a thriller/crime film"),
+    (0.6, "thriller/crime", "likely", "Likely a thriller/crime film"),
+    (0.5, "thriller/crime", "likely", "Likely a thriller/crime film"),
+    (0.44, "thriller/crime", "leans", "Leans towards thriller/crime"),
+    (0.4, "thriller/crime", "leans", "Leans towards thriller/crime"),
+    (0.39, "hard to tell", "hard to tell", "Hard to tell from this poster"),
+    (0.2, "hard to tell", "hard to tell", "Hard to tell from this poster"),
+    (0.1, "not thriller", "unlikely", "Unlikely to be a thriller/crime film"),
+    (0.0625, "not thriller", "unlikely", "Unlikely to be a thriller/crime film"),
+    (0.05, "not thriller", "very unlikely", "Very unlikely to be a thriller/crime film"),
 ])
-def test_the_verdict_follows_the_hard_to_tell_band(client, endpoint, probability, verdict, message):
+def test_the_message_has_the_certainty_of_the_calibrated_probability(
+        client, endpoint, probability, verdict, certainty, headline):
     answer_with(endpoint, our_endpoint_answer(thriller_probability=probability))
     body = post_json(client, {"data": base64_of(poster_jpeg())}).json_body
-    assert (body["verdict"], body["message"], body["probability"]) == (verdict, message, probability)
+    assert (body["verdict"], body["certainty"], body["probability"]) == (verdict, certainty, probability)
+    assert body["message"].startswith(f"{headline}: {round(probability * 100)}% chance")
+    assert not body["message"].startswith("This is"), "a chance is never announced as a fact"
+    assert "like" not in body["message"].replace("Likely", "").replace("likely", ""), "no guess at taste"
+
+
+@pytest.mark.parametrize("probability, label, is_thriller", [
+    (0.62, "thriller/crime", True), (0.3, None, None), (0.1, "not thriller", False)])
+def test_label_and_is_thriller_decide_only_where_the_verdict_does(client, endpoint, probability, label, is_thriller):
+    answer_with(endpoint, our_endpoint_answer(thriller_probability=probability))
+    body = post_json(client, {"data": base64_of(poster_jpeg())}).json_body
+    assert (body["label"], body["is_thriller"]) == (label, is_thriller)
 
 
 def test_an_image_unlike_the_training_posters_is_not_a_poster_whatever_its_probability(client, endpoint):
     answer_with(endpoint, our_endpoint_answer(thriller_probability=0.9, poster_likeness=0.001))
     body = post_json(client, {"data": base64_of(poster_jpeg())}).json_body
-    assert (body["verdict"], body["looks_like_a_poster"]) == ("not a poster", False)
+    assert (body["verdict"], body["certainty"], body["looks_like_a_poster"]) == ("not a poster", "not a poster", False)
+    assert (body["label"], body["is_thriller"]) == (None, None)
+    assert body["not_a_poster_reason"] is None, "an endpoint without reasons gets none made up"
     assert body["message"] == "This does not look like a movie poster. Try the poster of a movie."
+
+
+@pytest.mark.parametrize("reason, words", [
+    ("photograph", "it looks like a photograph"),
+    ("mostly_flat", "most of it is flat, like a screenshot or a chart"),
+    ("odd_shape", "its shape is unlike a poster's"),
+    ("blank", "it is almost blank"),
+    ("unlike_posters", "it looks unlike the posters the model learned from"),
+    ("a_reason_added_later", "it is unlike the posters the model learned from"),
+])
+def test_the_reason_it_is_not_a_poster_is_passed_through_and_said_in_the_message(client, endpoint, reason, words):
+    answer_with(endpoint, {**our_endpoint_answer(poster_likeness=0.001), "not_a_poster_reason": reason})
+    body = post_json(client, {"data": base64_of(poster_jpeg())}).json_body
+    assert (body["verdict"], body["not_a_poster_reason"]) == ("not a poster", reason)
+    assert body["message"] == f"This does not look like a movie poster: {words}. Try the poster of a movie."
+
+
+def test_a_poster_carries_no_reason_even_if_the_endpoint_sent_one(client, endpoint):
+    answer_with(endpoint, {**our_endpoint_answer(poster_likeness=0.5), "not_a_poster_reason": "photograph"})
+    body = post_json(client, {"data": base64_of(poster_jpeg())}).json_body
+    assert (body["verdict"], body["not_a_poster_reason"]) == ("thriller/crime", None)
+
+
+@pytest.mark.parametrize("reason", ["", "x" * 41, "Photograph", "<script>", 3, ["photograph"]])
+def test_a_reason_that_is_not_a_short_code_gets_502(client, endpoint, reason):
+    answer_with(endpoint, {**our_endpoint_answer(poster_likeness=0.001), "not_a_poster_reason": reason})
+    assert post_json(client, {"data": base64_of(poster_jpeg())}).status_code == 502
 
 
 def test_an_endpoint_answering_a_plain_class_list_gets_the_reduced_answer(client, endpoint):
@@ -127,9 +178,9 @@ def test_an_endpoint_answering_a_plain_class_list_gets_the_reduced_answer(client
     assert response.status_code == 200
     assert response.json_body == {
         "verdict": "not thriller", "probability": 0.2, "label": "not thriller", "is_thriller": False,
-        "message": "This is not a thriller/crime movie! Not sure you will like it...",
-        "unavailable": ["base_rate", "hard_to_tell_band", "looks_like_a_poster", "poster_likeness", "genres",
-                        "evidence"]}
+        "message": "Leans away from thriller/crime: the model's score is 20 out of 100, not a calibrated chance.",
+        "unavailable": ["certainty", "base_rate", "hard_to_tell_band", "looks_like_a_poster", "poster_likeness",
+                        "not_a_poster_reason", "genres", "evidence"]}
 
 
 def test_explain_in_the_json_body_asks_the_endpoint_for_evidence_and_answers_the_grid(client, endpoint):
