@@ -48,11 +48,18 @@ def model_facts(session: onnxruntime.InferenceSession) -> ModelFacts | None:
 class PosterClassifier:
     """One onnxruntime session, safe to share between threads (InferenceSession.run is)."""
 
-    def __init__(self, model_path: str | os.PathLike | None = None, threads: int | None = None):
+    def __init__(self, model_path: str | os.PathLike | None = None, threads: int | None = None,
+                 qdq_in_float: bool = False):
+        """qdq_in_float: no graph optimisation, so every int8 step is evaluated as DequantizeLinear, float op,
+        QuantizeLinear (its numbers move only with float rounding) instead of onnxruntime's fused int8
+        kernels (which round differently per instruction family, poster_model.cpu); several times slower,
+        for checking the fast path and recording references, never for serving."""
         self.model_path = resolve_model_path(model_path)
         options = onnxruntime.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
+        if qdq_in_float:
+            options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
         self.session = onnxruntime.InferenceSession(
             str(self.model_path), sess_options=options, providers=["CPUExecutionProvider"])
         model_input = self.session.get_inputs()[0]

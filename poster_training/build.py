@@ -7,7 +7,6 @@ balanced logistic head chosen by nested CV -> calibration, "hard to tell" band, 
 likeness from cross-fitted training scores -> one ONNX file (int8 backbone + float head) -> validation figures
 measured by running that file.
 """
-import csv
 import hashlib
 import json
 import random
@@ -17,31 +16,21 @@ from pathlib import Path
 import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
 
 from poster_model.likeness import LikenessReference, poster_likeness, texture, unusualness
 from poster_model.predictor import PosterClassifier
-from poster_model.preprocess import image_bytes_to_input, prepare_image
+from poster_model.preprocess import prepare_image
 from poster_training import backbone, band, calibration, evaluation, graph, head, likeness
 from poster_training.features import extract_pooled_features, poster_pixels
+from poster_training.posters import load_labels, split_rows
+from poster_training.references import write_references
 from scripts.non_poster_images import NON_POSTER_SETS
-from scripts.reference_images import reference_image_bytes
 
-VALIDATION_FRACTION = 0.2
 MIN_GENRE_POSTERS = 100
 QUANTISATION_POSTERS = 300
 DELETION_TEST_POSTERS = 300
 MAX_MODEL_BYTES = 15 * 1024 * 1024
 FEATURE_CHANNELS, GRID_ROWS, GRID_COLUMNS = 1840, 13, 9
-
-
-def load_labels(posters: Path):
-    """Poster ids, the thriller_or_crime label, and the IMDb genre columns (names and 0/1 matrix)."""
-    with open(posters / "labels.csv", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    genre_names = [name for name in rows[0] if name not in ("id", "thriller_or_crime")]
-    genres = np.array([[float(row[name]) for name in genre_names] for row in rows], dtype=np.float32)
-    return [row["id"] for row in rows], np.array([int(row["thriller_or_crime"]) for row in rows]), genre_names, genres
 
 
 @dataclass
@@ -104,8 +93,7 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
     np.random.seed(head.SEED)
     torch.manual_seed(head.SEED)
     ids, labels, genre_names, all_genres = load_labels(posters)
-    train_rows, validation_rows = train_test_split(np.arange(len(ids)), test_size=VALIDATION_FRACTION,
-                                                   stratify=labels, random_state=head.SEED)
+    train_rows, validation_rows = split_rows(labels)
     y_train, y_validation = labels[train_rows], labels[validation_rows]
     kept = all_genres[train_rows].sum(axis=0) >= MIN_GENRE_POSTERS
     target_genres = [name for name, keep in zip(genre_names, kept) if keep]
@@ -194,19 +182,8 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
         "export": {"bytes": size},
     }
     metrics_path.write_text(json.dumps(metrics, indent=2) + "\n")
-    write_references(session, output, references_path)
+    write_references(output, references_path)
     print(json.dumps(metrics["validation"], indent=1))
     print(f"wrote {output} ({size / 1e6:.1f} MB), {metrics_path}, {references_path}, {diagram_path}")
     return metrics
 
-
-def write_references(session, output: Path, path: Path) -> None:
-    """The shipped file's answers on generated images, for the tests (which need neither torch nor posters)."""
-    images = reference_image_bytes()
-    pixels = np.concatenate([image_bytes_to_input(data, backbone.INPUT_HEIGHT, backbone.INPUT_WIDTH)
-                             for _, data in images])
-    outputs = evaluation.run_model(session, pixels)
-    records = [{"name": name, **{key: np.round(values[i].astype(np.float64), 6).tolist()
-                                 for key, values in outputs.items()}} for i, (name, _) in enumerate(images)]
-    path.write_text(json.dumps({"model_sha256": hashlib.sha256(output.read_bytes()).hexdigest(),
-                                "images": records}) + "\n")
