@@ -1,17 +1,21 @@
 """Routes and HTTP mapping only; the work happens in chalicelib/."""
 import json
 import os
+import time
 import traceback
 
 from chalice import Chalice, CORSConfig, Response
 
 from chalicelib.answers import parse_endpoint_answer, prediction_answer
 from chalicelib.errors import ApiError, InternalError
+from chalicelib.feedback import feedback_record, parse_feedback_request, signed_prediction_id
+from chalicelib.feedback_metrics import count_feedback
+from chalicelib.feedback_store import FeedbackUnavailableError, signing_keys, store_feedback
 from chalicelib.image_normalizing import normalize_image
 from chalicelib.observability import observe_requests, request_record
 from chalicelib.request_parsing import parse_predict_request
 from chalicelib.sagemaker_endpoint import invoke_endpoint
-from chalicelib.settings import load_settings
+from chalicelib.settings import load_feedback_settings, load_settings
 
 app = Chalice(app_name="is-this-movie-a-thriller")
 observe_requests(app)
@@ -26,24 +30,58 @@ def health():
 
 @app.route("/predict", methods=["POST"], cors=cors, content_types=["*/*"])
 def predict():
+    return answer_or_error(predict_answer)
+
+
+@app.route("/feedback", methods=["POST"], cors=cors, content_types=["*/*"])
+def feedback():
+    return answer_or_error(store_visitor_answer)
+
+
+def predict_answer() -> dict:
     request = app.current_request
     record = request_record()
+    settings = load_settings()
+    parsed = parse_predict_request(request.raw_body, request.headers.get("content-type"),
+                                   request.query_params, settings.max_body_bytes)
+    record.image_bytes = len(parsed.image)
+    jpeg = normalize_image(parsed.image, settings.model_image_max_side, settings.max_image_pixels)
+    with record.calling_endpoint():
+        endpoint_body = invoke_endpoint(settings, jpeg, parsed.explain)
+    endpoint_answer = parse_endpoint_answer(endpoint_body, len(settings.class_labels))
+    answer = prediction_answer(endpoint_answer, settings, parsed.explain)
+    feedback_settings = load_feedback_settings()
+    if feedback_settings:
+        try:
+            key = signing_keys.key(feedback_settings.key_parameter)
+            answer["prediction_id"] = signed_prediction_id(answer, parsed.image, feedback_settings, key, time.time())
+        except FeedbackUnavailableError as error:  # the answer still goes out, without a way to give feedback
+            record.detail = error.detail
+    return answer
+
+
+def store_visitor_answer() -> dict:
+    request = app.current_request
+    settings = load_feedback_settings()
+    if settings is None:
+        raise FeedbackUnavailableError("this API keeps no feedback")
+    parsed = parse_feedback_request(request.raw_body, request.headers.get("content-type"))
+    record = feedback_record(parsed, settings, signing_keys.key(settings.key_parameter), time.time())
+    store_feedback(settings, record, parsed.image)
+    count_feedback(record["verdict"], record["agreement"])
+    return {"stored": True, "answer": record["answer"], "image_shared": "image_key" in record,
+            "kept_for_days": settings.retention_days}
+
+
+def answer_or_error(work) -> dict | Response:
+    """The route's answer, or its error as JSON with CORS: an ApiError as it says, anything else as a logged 500."""
     try:
-        settings = load_settings()
-        parsed = parse_predict_request(request.raw_body, request.headers.get("content-type"),
-                                       request.query_params, settings.max_body_bytes)
-        record.image_bytes = len(parsed.image)
-        jpeg = normalize_image(parsed.image, settings.model_image_max_side, settings.max_image_pixels)
-        with record.calling_endpoint():
-            endpoint_body = invoke_endpoint(settings, jpeg, parsed.explain)
-        endpoint_answer = parse_endpoint_answer(endpoint_body, len(settings.class_labels))
-        answer = prediction_answer(endpoint_answer, settings, parsed.explain)
+        return work()
     except ApiError as error:
         return error_response(error)
     except Exception:  # noqa: BLE001 - a bug must still answer JSON with CORS; the log line gets the traceback
         return error_response(InternalError("the server failed to answer; its log says why",
                                             detail=traceback.format_exc()))
-    return answer
 
 
 def error_response(error: ApiError) -> Response:

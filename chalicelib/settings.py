@@ -51,3 +51,41 @@ def load_settings(environ=None) -> Settings:
         )
     except (ValueError, TypeError) as error:
         raise ConfigurationError("the API is misconfigured; its log says how", detail=str(error)) from None
+
+
+@dataclass(frozen=True)
+class FeedbackSettings:
+    """Where visitors' answers go (scripts/feedback_store.py creates each of these per stage) and for how long."""
+    key_parameter: str
+    """SSM SecureString parameter holding the base64 key that signs prediction ids."""
+    table: str
+    bucket: str
+    image_prefix: str
+    model_version: str
+    max_age_s: int
+    retention_days: int
+    max_image_bytes: int
+
+
+def load_feedback_settings(environ=None) -> FeedbackSettings | None:
+    """None where the stage keeps no feedback (no PREDICTION_ID_KEY_PARAMETER): /predict then answers without an
+    id and /feedback refuses, so a stage deployed without a feedback store still predicts."""
+    environ = os.environ if environ is None else environ
+    key_parameter = environ.get("PREDICTION_ID_KEY_PARAMETER", "")
+    if not key_parameter:
+        return None
+    try:
+        table, bucket = environ["FEEDBACK_TABLE"], environ["FEEDBACK_BUCKET"]
+        prefix = environ.get("FEEDBACK_IMAGE_PREFIX", "feedback/")
+        if not (table and bucket and prefix.endswith("/") and not prefix.startswith("/")):
+            raise ValueError("FEEDBACK_TABLE and FEEDBACK_BUCKET must be set and FEEDBACK_IMAGE_PREFIX end in /")
+        return FeedbackSettings(
+            key_parameter=key_parameter, table=table, bucket=bucket, image_prefix=prefix,
+            model_version=environ.get("MODEL_VERSION") or environ.get("SAGEMAKER_ENDPOINT_NAME", "unknown"),
+            max_age_s=int(environ.get("PREDICTION_ID_MAX_AGE_S", 24 * 3600)),
+            retention_days=int(environ.get("FEEDBACK_RETENTION_DAYS", 180)),
+            max_image_bytes=int(environ.get("FEEDBACK_MAX_IMAGE_BYTES", 60 * 1024)),
+        )
+    except (KeyError, ValueError) as error:
+        raise ConfigurationError("the API is misconfigured; its log says how",
+                                 detail=f"feedback settings: {error}") from None

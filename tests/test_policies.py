@@ -1,4 +1,5 @@
-"""The Lambda role of each deployable stage may call its own SageMaker endpoint and write its logs, nothing else."""
+"""The Lambda role of each deployable stage may call its own SageMaker endpoint, write its logs and store visitors'
+feedback, nothing else."""
 import json
 import re
 
@@ -12,6 +13,8 @@ CHALICE_CONFIG = json.loads((CHALICE_DIR / "config.json").read_text())
 ALLOWED_ACTIONS = {
     "sagemaker": {"sagemaker:InvokeEndpoint"},
     "logs": {"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"},
+    # visitors' feedback; tests/test_feedback_deploy.py checks these statements' resources and conditions
+    "dynamodb": {"dynamodb:PutItem"}, "s3": {"s3:PutObject"}, "ssm": {"ssm:GetParameter"},
 }
 LOGS_RESOURCE = re.compile(r"arn:aws[a-z-]*:logs:[^:]+:[^:]+:.+")
 
