@@ -33,10 +33,11 @@ run: venv
 bench: venv
 	$(PYTHON) bench/run_all.py
 
+# make model [EXTRA_POSTERS=dir]: dir from scripts/feedback_report.py --export joins the training posters only
 model:
 	python3 -m venv .venv-train
 	.venv-train/bin/python -m pip install --quiet -r requirements-train.txt
-	.venv-train/bin/python scripts/train_model.py
+	EXTRA_POSTERS="$(if $(EXTRA_POSTERS),$(abspath $(EXTRA_POSTERS)))" .venv-train/bin/python scripts/train_model.py
 
 clean:
 	rm -rf $(VENV) .venv-train .pytest_cache .hypothesis tests/artifacts static/config.js
@@ -45,6 +46,7 @@ clean:
 # make deploy STAGE=prod BUCKET=name [DOMAIN=name] [REGION=region] [CLOUDFRONT=1] [FORCE=fingerprint] [ALARM_EMAIL=address]
 deploy-api: venv
 	$(PYTHON) scripts/deploy_checks.py --stage $(STAGE)
+	$(PYTHON) scripts/feedback_store.py --stage $(STAGE) $(if $(REGION),--region $(REGION))
 	$(VENV)/bin/chalice deploy --stage $(STAGE)
 	$(PYTHON) scripts/api_gateway_settings.py --stage $(STAGE)
 	$(PYTHON) scripts/alarms.py --stage $(STAGE) $(if $(ALARM_EMAIL),--alarm-email $(ALARM_EMAIL))

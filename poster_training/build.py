@@ -20,7 +20,7 @@ from sklearn.metrics import roc_auc_score
 from poster_model.likeness import LikenessReference, poster_likeness, texture, unusualness
 from poster_model.predictor import PosterClassifier
 from poster_model.preprocess import prepare_image
-from poster_training import backbone, band, calibration, evaluation, graph, head, likeness
+from poster_training import backbone, band, calibration, evaluation, extra_posters, graph, head, likeness
 from poster_training.features import extract_pooled_features, poster_pixels
 from poster_training.posters import load_labels, split_rows
 from poster_training.references import write_references
@@ -94,6 +94,8 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
     torch.manual_seed(head.SEED)
     ids, labels, genre_names, all_genres = load_labels(posters)
     train_rows, validation_rows = split_rows(labels)
+    posters, ids, labels, all_genres, train_rows = extra_posters.joined(
+        posters, ids, labels, all_genres, train_rows, validation_rows, extra_posters.extra_posters_dir(), cache_dir)
     y_train, y_validation = labels[train_rows], labels[validation_rows]
     kept = all_genres[train_rows].sum(axis=0) >= MIN_GENRE_POSTERS
     target_genres = [name for name, keep in zip(genre_names, kept) if keep]

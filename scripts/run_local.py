@@ -1,6 +1,8 @@
-"""`make run`: the local model endpoint, the API through `chalice local`, and the page, until Ctrl-C or SIGTERM.
+"""`make run`: the local model endpoint, the feedback store, the API through `chalice local`, and the page, until
+Ctrl-C or SIGTERM.
 
-Ports come from ENDPOINT_PORT (8080), API_PORT (8000) and SITE_PORT (8001); HOST (127.0.0.1).
+Ports come from ENDPOINT_PORT (8080), API_PORT (8000), SITE_PORT (8001) and STORE_PORT (8002); HOST (127.0.0.1).
+Feedback is kept in LOCAL_STORE_JOURNAL (.local-store/journal.jsonl), so it survives a restart (scripts/local_store.py).
 """
 import errno
 import functools
@@ -25,7 +27,7 @@ LOCAL_ENDPOINT_NAME = stage_variable(PROJECT_ROOT, "local", "SAGEMAKER_ENDPOINT_
 """The endpoint the local stage's API invokes (.chalice/config.json)."""
 STARTUP_TIMEOUT_S = 60
 POLL_S = 0.2
-PORT_VARIABLES = {"ENDPOINT_PORT": 8080, "API_PORT": 8000, "SITE_PORT": 8001}
+PORT_VARIABLES = {"ENDPOINT_PORT": 8080, "API_PORT": 8000, "SITE_PORT": 8001, "STORE_PORT": 8002}
 
 
 class Stopped(Exception):
@@ -151,13 +153,14 @@ def main() -> int:
     if taken:
         print(f"error: {taken}", file=sys.stderr)
         return 2
-    endpoint_url = f"http://{host}:{ports['ENDPOINT_PORT']}"
+    endpoint_url, store_url = f"http://{host}:{ports['ENDPOINT_PORT']}", f"http://{host}:{ports['STORE_PORT']}"
     api_url, site_url = f"http://{host}:{ports['API_PORT']}", f"http://{host}:{ports['SITE_PORT']}"
     env = {key: value for key, value in os.environ.items()
            if key not in ("AWS_PROFILE", "AWS_SESSION_TOKEN")}
     env.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local",
                AWS_DEFAULT_REGION=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
-               AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=endpoint_url)
+               AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME=endpoint_url, AWS_ENDPOINT_URL_DYNAMODB=store_url,
+               AWS_ENDPOINT_URL_S3=store_url, AWS_ENDPOINT_URL_SSM=store_url)
     # The handlers only set a flag: raising from them could cut the cleanup below short, and GNU make
     # forwards SIGTERM, so a group-wide TERM arrives twice.
     stopping = StopRequest()
@@ -169,13 +172,18 @@ def main() -> int:
                           "--port", str(ports["ENDPOINT_PORT"]), "--endpoint-name", LOCAL_ENDPOINT_NAME], env)
         processes.append(endpoint)
         wait_for(f"{endpoint_url}/ping", endpoint, "The model endpoint", stopping)
+        store = start([sys.executable, "-m", "scripts.local_store", "--host", host, "--port", str(ports["STORE_PORT"])],
+                      env)
+        processes.append(store)
+        wait_for(f"{store_url}/moto-api/", store, "The feedback store", stopping)
         api = start([sys.executable, "-m", "scripts.chalice_local", "local", "--stage", "local", "--no-autoreload",
                      "--host", host, "--port", str(ports["API_PORT"])], env)
         processes.append(api)
         wait_for(f"{api_url}/health", api, "The API (chalice local)", stopping)
         site = serve_site(host, ports["SITE_PORT"], api_url)
         print(f"\nModel endpoint: {endpoint_url}/endpoints/{LOCAL_ENDPOINT_NAME}/invocations"
-              f"\nAPI:            {api_url}/predict"
+              f"\nAPI:            {api_url}/predict  {api_url}/feedback"
+              f"\nFeedback store: {store_url}  (.venv/bin/python scripts/feedback_report.py --stage local)"
               f"\nPage:           {site_url}/   <- open this"
               f"\nPress Ctrl-C to stop.\n", flush=True)
         while not stopping.requested:
