@@ -17,7 +17,8 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import NoRegionError
 
-from scripts.aws_failures import run_reporting_failures
+from scripts.aws_contract import transform_payload_refusal
+from scripts.aws_failures import retry_while_iam_propagates, run_reporting_failures
 from scripts.log_retention import add_retention_argument, set_retention
 from scripts.model_deploy import batch, roles
 from scripts.model_deploy.deployment import stage_settings
@@ -33,7 +34,7 @@ class JobFailed(Exception):
 def existing_job(sagemaker, name: str | None) -> dict | None:
     if not name:
         return None
-    return describe_or_none(sagemaker.describe_transform_job, TransformJobName=name)
+    return describe_or_none(sagemaker, "DescribeTransformJob", TransformJobName=name)
 
 
 def start_job(args, session, region: str, catalogue: batch.S3Location, answers: batch.S3Location,
@@ -42,7 +43,8 @@ def start_job(args, session, region: str, catalogue: batch.S3Location, answers: 
     sagemaker, s3, iam, logs = (session.client(name, region_name=region) for name in ("sagemaker", "s3", "iam", "logs"))
     model = batch.stage_model(sagemaker, endpoint_name)
     stage_role = roles.role_name(app_name, args.stage)
-    if model["ExecutionRoleArn"].endswith(f":role/{stage_role}"):
+    policy_written = model["ExecutionRoleArn"].endswith(f":role/{stage_role}")
+    if policy_written:
         partition = session.get_partition_for_region(region)
         roles.put_policy(iam, stage_role, roles.batch_policy_name(app_name, args.stage), roles.batch_policy(
             partition, catalogue.bucket, catalogue.prefix, answers.bucket, answers.prefix))
@@ -52,8 +54,13 @@ def start_job(args, session, region: str, catalogue: batch.S3Location, answers: 
     name = args.job_name or batch.job_name(endpoint_name)
     manifest = batch.write_manifest(s3, catalogue, keys, answers, name)
     set_retention(logs, batch.TRANSFORM_LOG_GROUP, args.log_retention_days)
-    sagemaker.create_transform_job(**batch.transform_job_spec(
-        name, model["ModelName"], manifest, answers, args.instance_type, args.instance_count, args.concurrency))
+    spec = batch.transform_job_spec(name, model["ModelName"], manifest, answers, args.instance_type,
+                                    args.instance_count, args.concurrency)
+    create = lambda: sagemaker.create_transform_job(**spec)  # noqa: E731
+    if policy_written:
+        retry_while_iam_propagates(create, f"CreateTransformJob {name} with role {model['ExecutionRoleArn']}")
+    else:
+        create()
     say(f"started batch transform {name}: {len(keys)} images from {catalogue.url()} with model {model['ModelName']}")
     return name
 
@@ -99,10 +106,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--job-name", help="name of the job; an existing job of that name is followed, not started")
     parser.add_argument("--no-wait", action="store_true", help="start the job and return")
     parser.add_argument("--output", type=Path, help="write the JSON lines to this file (default: stdout)")
-    add_retention_argument(parser, "days the transform jobs' logs are kept (default: %(default)s)")
+    add_retention_argument(parser, "days the transform jobs' logs are kept, set only where the account's shared "
+                                   "group /aws/sagemaker/TransformJobs has no retention yet (default: %(default)s)")
     args = parser.parse_args(argv)
     if args.instance_count < 1 or args.concurrency < 1:
         parser.error("--instance-count and --concurrency must be at least 1")
+    refusal = transform_payload_refusal(args.concurrency, batch.MAX_PAYLOAD_MB)
+    if refusal:
+        parser.error(refusal)
     return args
 
 

@@ -60,6 +60,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help=f"page served for unknown paths (default: {INDEX_KEY})")
     parser.add_argument("--certificate-timeout", type=float, default=3600,
                         help="seconds to wait for ACM to validate the domain's certificate (default: 3600)")
+    parser.add_argument("--deploy-timeout", type=float, default=1800,
+                        help="with --cloudfront: seconds to wait for the distribution to be Deployed before saying "
+                             "it is still deploying (default: 1800; 0: do not wait)")
     return parser.parse_args(argv)
 
 

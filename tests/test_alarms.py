@@ -5,7 +5,11 @@ import boto3
 import pytest
 
 from scripts.alarms import main
+from tests.aws_like import contract_parameters  # noqa: F401
 from tests.moto_server import REGION
+
+pytestmark = pytest.mark.usefixtures("contract_parameters")
+"""Every AWS call these tests make is checked against the service model (tests/aws_like.py)."""
 
 API_NAME = "is-this-movie-a-thriller"
 FUNCTION_NAME = "is-this-movie-a-thriller-prod"

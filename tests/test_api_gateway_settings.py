@@ -6,7 +6,11 @@ import boto3
 import pytest
 
 from scripts.api_gateway_settings import MERGE_TEMPLATE, main
+from tests.aws_like import contract_parameters  # noqa: F401
 from tests.moto_server import REGION
+
+pytestmark = pytest.mark.usefixtures("contract_parameters")
+"""Every AWS call these tests make is checked against the service model (tests/aws_like.py)."""
 
 SITE_ORIGIN = "https://thriller.example.com"
 API_STAGE = "api"

@@ -18,10 +18,14 @@ from scripts import batch_transform, classify, deploy_model
 from scripts.model_deploy import batch, deployment
 from scripts.model_deploy.archive import build_model_archive
 from scripts.model_deploy.wheelhouse import Wheelhouse
+from tests.aws_like import aws_like_sagemaker, contract_parameters, iam_lag  # noqa: F401
 from tests.images import encode, poster, poster_jpeg
 from tests.onnx_models import model_path_for_tests
 from tests.servers import unpack_model_archive
 from tests.test_sagemaker_inference import load_inference_module
+
+pytestmark = pytest.mark.usefixtures("contract_parameters")
+"""Every AWS call these tests make is checked against the service model (tests/aws_like.py)."""
 
 MOTO_ACCOUNT = "123456789012"
 APP = "is-this-movie-a-thriller"
@@ -85,7 +89,7 @@ def run_job(spec: dict, module, model, sagemaker_backend) -> None:
 
 
 @pytest.fixture
-def deployed_stage(aws, model_path, monkeypatch, tmp_path, capsys):
+def deployed_stage(aws, aws_like_sagemaker, model_path, monkeypatch, tmp_path, capsys):
     """The dev stage's endpoint deployed with the project's script (and its role)."""
     s3 = boto3.client("s3")
     for bucket in ("model-artefacts", CATALOGUE_BUCKET, ANSWERS_BUCKET):
@@ -175,6 +179,50 @@ def test_transform_logs_are_kept_thirty_days(container_transform, catalogue, cap
     run_batch(capsys)
     groups = boto3.client("logs").describe_log_groups(logGroupNamePrefix="/aws/sagemaker/TransformJobs")["logGroups"]
     assert [group["retentionInDays"] for group in groups] == [30]
+
+
+def test_a_retention_already_set_on_the_accounts_shared_transform_log_group_is_kept(container_transform, catalogue,
+                                                                                    capsys):
+    logs = boto3.client("logs")
+    logs.create_log_group(logGroupName="/aws/sagemaker/TransformJobs")
+    logs.put_retention_policy(logGroupName="/aws/sagemaker/TransformJobs", retentionInDays=365)
+    status, _, err = run_batch(capsys, "--log-retention-days", "7")
+    groups = logs.describe_log_groups(logGroupNamePrefix="/aws/sagemaker/TransformJobs")["logGroups"]
+    assert status == 0
+    assert [group["retentionInDays"] for group in groups] == [365]
+    assert "keeps its logs 365 days, as already set for the whole account" in err
+
+
+def test_a_new_job_name_starts_that_job(container_transform, catalogue, capsys):
+    status, lines, err = run_batch(capsys, "--job-name", "catalogue-run-2")
+    assert status == 0 and len(lines) == 3
+    assert [spec["TransformJobName"] for spec in container_transform] == ["catalogue-run-2"]
+    assert "started batch transform catalogue-run-2" in err
+
+
+def test_a_job_refused_while_the_new_batch_policy_propagates_is_retried(container_transform, catalogue, iam_lag,
+                                                                       capsys):
+    status, lines, err = run_batch(capsys)
+    assert status == 0 and len(lines) == 3
+    assert iam_lag.refused == ["CreateTransformJob"]
+    assert iam_lag.pauses == [5]
+    assert "waiting for IAM: CreateTransformJob" in err
+
+
+def test_more_concurrency_than_the_100_mb_transform_limit_allows_is_refused_before_any_call(
+        container_transform, catalogue, capsys):
+    with pytest.raises(SystemExit) as refused:
+        run_batch(capsys, "--concurrency", "17")
+    assert refused.value.code == 2
+    assert "MaxConcurrentTransforms x MaxPayloadInMB over 100 MB" in capsys.readouterr().err
+    assert boto3.client("sagemaker").list_transform_jobs()["TransformJobSummaries"] == []
+
+
+def test_the_largest_concurrency_within_the_limit_is_sent(container_transform, catalogue, capsys):
+    status, _, _ = run_batch(capsys, "--concurrency", "16")
+    [spec] = container_transform
+    assert status == 0
+    assert spec["MaxConcurrentTransforms"] * spec["MaxPayloadInMB"] <= 100
 
 
 def test_a_job_name_that_exists_is_followed_instead_of_started_again(container_transform, catalogue, capsys):

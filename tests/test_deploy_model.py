@@ -25,8 +25,12 @@ from scripts import deploy_model
 from scripts.model_deploy import deployment, endpoint, images, scaling, wheelhouse
 from scripts.model_deploy.archive import ARCHIVE_MTIME, build_model_archive
 from scripts.model_deploy.errors import DeployError
+from tests.aws_like import aws_like_sagemaker, contract_parameters, iam_lag  # noqa: F401
 from tests.onnx_models import write_tiny_model
 from tests.servers import PROJECT_ROOT, free_port
+
+pytestmark = pytest.mark.usefixtures("contract_parameters")
+"""Every AWS call these tests make is checked against the service model (tests/aws_like.py)."""
 
 MOTO_ACCOUNT = "123456789012"
 BUCKET = "thriller-model-artefacts"
@@ -115,7 +119,7 @@ def update_endpoint_calls(aws, monkeypatch):
 
 
 @pytest.fixture
-def run(update_endpoint_calls, wheel_downloads, bucket, model_file, capsys):
+def run(aws_like_sagemaker, update_endpoint_calls, wheel_downloads, bucket, model_file, capsys):
     """run(*extra args) -> (exit status, stdout, stderr) of the script deploying model_file to the dev stage."""
     def run_script(*extra: str, model=model_file, stage=STAGE):
         status = deploy_model.main(["--stage", stage, "--bucket", bucket, "--model", str(model), *extra])
@@ -282,9 +286,9 @@ def test_image_uri_without_a_known_python_is_refused_before_any_change(run):
 
 
 def test_image_python_decides_the_wheels_packed(run, wheel_downloads):
-    status, _, _ = run("--create-role", "--image-uri", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mine:1",
+    status, _, err = run("--create-role", "--image-uri", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/mine:1",
                        "--image-python", "3.13")
-    assert status == 0
+    assert status == 0, err
     assert wheel_downloads == [("3.13", images.CUSTOM_IMAGE_GLIBC)]
 
 
@@ -300,7 +304,7 @@ def test_first_deploy_creates_model_configuration_and_real_time_endpoint(run, aw
     endpoint_ = boto3.client("sagemaker").describe_endpoint(EndpointName=endpoint_name)
     assert endpoint_["EndpointStatus"] == "InService"
     variant = deployed_variant(endpoint_name)
-    assert (variant["InstanceType"], variant["InitialInstanceCount"]) == ("ml.t2.medium", 1)
+    assert (variant["InstanceType"], variant["InitialInstanceCount"]) == ("ml.c6i.large", 1)
     container = deployed_model(endpoint_name)["PrimaryContainer"]
     assert container["Image"] == images.container_image(aws, "aws")
     assert container["Environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
@@ -351,10 +355,19 @@ def test_serverless_deploys_a_serverless_configuration(run):
     assert scalable_targets() == []
 
 
-def test_provisioned_concurrency_keeps_serverless_invocations_warm(run):
-    status, _, _ = run("--create-role", "--serverless", "2048", "--max-concurrency", "5",
-                       "--provisioned-concurrency", "2")
+def test_a_serverless_deploy_says_what_the_first_visitor_after_idling_gets(run):
+    status, _, err = run("--create-role", "--serverless", "2048")
     assert status == 0
+    [notice] = [line for line in err.splitlines() if line.startswith("note: serverless")]
+    assert "stage dev gives up after 20 s" in notice and "(503 or 504)" in notice
+    assert "--provisioned-concurrency 1" in notice
+
+
+def test_provisioned_concurrency_keeps_serverless_invocations_warm(run):
+    status, _, err = run("--create-role", "--serverless", "2048", "--max-concurrency", "5",
+                         "--provisioned-concurrency", "2")
+    assert status == 0
+    assert "note: serverless" not in err
     assert deployed_variant(stage_endpoint_name(STAGE))["ServerlessConfig"] == {
         "MemorySizeInMB": 2048, "MaxConcurrency": 5, "ProvisionedConcurrency": 2}
 
@@ -416,7 +429,8 @@ def test_create_role_creates_the_stages_role_for_sagemaker_with_a_minimal_policy
     assert set(actions) == {
         "s3:GetObject", "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
         "logs:DescribeLogStreams", "ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer",
-        "ecr:BatchCheckLayerAvailability"}
+        "ecr:BatchCheckLayerAvailability", "cloudwatch:PutMetricData"}
+    assert actions["cloudwatch:PutMetricData"] == "*"
     assert actions["s3:GetObject"] == f"arn:aws:s3:::{BUCKET}/{APP}/models/*"
     image = deployed_model(stage_endpoint_name(STAGE))["PrimaryContainer"]["Image"]
     registry_account, _, _, region = image.split("/")[0].split(".")[:4]
@@ -425,12 +439,12 @@ def test_create_role_creates_the_stages_role_for_sagemaker_with_a_minimal_policy
     assert role["Arn"] in err and f"{APP}-dev-model-hosting" in err
 
 
-def test_only_sagemaker_acting_for_this_account_may_assume_the_role(run):
+def test_only_sagemaker_acting_for_resources_of_this_account_and_region_may_assume_the_role(run, aws):
     run("--create-role")
     trust = boto3.client("iam").get_role(RoleName=f"{APP}-dev-sagemaker")["Role"]["AssumeRolePolicyDocument"]
     assert trust["Statement"] == [{
         "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": MOTO_ACCOUNT}}}]
+        "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:sagemaker:{aws}:{MOTO_ACCOUNT}:*"}}}]
 
 
 def test_deploying_another_stage_leaves_the_first_stages_role_alone(run, aws):
@@ -444,6 +458,25 @@ def test_deploying_another_stage_leaves_the_first_stages_role_alone(run, aws):
     prod_policy = role_statements(f"{APP}-prod-sagemaker", f"{APP}-prod-model-hosting")
     assert prod_policy[0]["Resource"] == f"arn:aws:s3:::prod-artefacts/{APP}/models/*"
     assert deployed_model(stage_endpoint_name("prod"))["ExecutionRoleArn"].endswith(f"role/{APP}-prod-sagemaker")
+
+
+def test_a_model_refused_while_the_roles_new_policy_propagates_is_retried(run, iam_lag, tmp_path):
+    iam_lag.calls_refused = 0
+    assert run("--create-role")[0] == 0
+    iam_lag.calls_refused = 1
+    status, _, err = run("--create-role", model=write_tiny_model(tmp_path / "changed.onnx", classes=3))
+    assert status == 0, err
+    assert iam_lag.refused == ["CreateModel"]
+    assert iam_lag.pauses == [5]
+    assert "waiting for IAM: CreateModel" in err
+
+
+def test_a_role_that_stays_refused_ends_with_a_clear_error_after_a_bounded_wait(run, iam_lag):
+    iam_lag.calls_refused = 1000
+    status, _, err = run("--create-role")
+    assert status == 1
+    assert 0 < sum(iam_lag.pauses) <= 120
+    assert err.splitlines()[-1].startswith("error: CreateModel with role") and "run again in a few minutes" in err
 
 
 def test_create_role_with_an_image_outside_ecr_is_refused_in_one_sentence(run):
@@ -481,7 +514,30 @@ def test_a_real_time_endpoint_scales_on_invocations_per_instance(run):
     configuration = policy["TargetTrackingScalingPolicyConfiguration"]
     assert configuration["PredefinedMetricSpecification"]["PredefinedMetricType"] == (
         "SageMakerVariantInvocationsPerInstance")
-    assert configuration["TargetValue"] == scaling.default_target("ml.t2.medium")
+    assert configuration["TargetValue"] == scaling.default_target("ml.c6i.large")
+
+
+def test_the_default_instance_type_scales_and_has_the_int8_instructions_the_model_gains_most_from(run):
+    status, _, _ = run("--create-role")
+    [target] = scalable_targets()
+    assert status == 0
+    assert target["MaxCapacity"] > target["MinCapacity"]
+    assert deployed_variant(stage_endpoint_name(STAGE))["InstanceType"].split(".")[1] in ("c6i", "m6i", "c7i")
+
+
+@pytest.mark.parametrize("instance_type", ["ml.t2.medium", "ml.t3.large"])
+def test_auto_scaling_a_burstable_instance_is_refused_before_anything_changes(run, capsys, instance_type):
+    with pytest.raises(SystemExit) as refused:
+        deploy_model.main(["--stage", STAGE, "--bucket", BUCKET, "--instance-type", instance_type])
+    assert refused.value.code == 2
+    assert f"SageMaker does not auto-scale burstable instances such as {instance_type}" in capsys.readouterr().err
+    assert sagemaker_state() == {"models": {}, "configs": {}, "endpoints": {}}
+
+
+def test_a_burstable_instance_deploys_with_a_fixed_count(run):
+    status, _, err = run("--create-role", "--instance-type", "ml.t2.medium", "--max-instances", "1")
+    assert status == 0, err
+    assert scalable_targets() == []
 
 
 def test_scaling_limits_and_target_follow_the_flags(run):

@@ -13,8 +13,12 @@ from scripts.static_config import render_config_js
 from scripts.static_site.bucket import MANIFEST_KEY
 from scripts.static_site.site_files import LONG_CACHE
 from scripts.sync_static import main
+from tests.aws_like import contract_parameters  # noqa: F401
 from tests.moto_server import REGION
 from tests.servers import PROJECT_ROOT
+
+pytestmark = pytest.mark.usefixtures("contract_parameters")
+"""Every AWS call these tests make is checked against the service model (tests/aws_like.py)."""
 
 BUCKET = "thriller-site-test"
 API_URL = "https://abc123.execute-api.eu-west-1.amazonaws.com/api/"

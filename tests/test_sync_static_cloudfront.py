@@ -1,15 +1,17 @@
 """scripts/sync_static.py --cloudfront against a real moto server: a private bucket readable only by its
 distribution, HTTPS, a certificate validated in Route 53, aliases, invalidations; every step idempotent."""
 import json
+import re
 
 import boto3
-import moto.cloudfront.models
 import moto.settings
 import pytest
+from moto.moto_api import state_manager
 
-from scripts.static_site import certificate
-from scripts.static_site.cloudfront import CACHING_OPTIMIZED_POLICY_ID, comment_for
+from scripts.static_site import certificate, cloudfront
+from scripts.static_site.cloudfront import comment_for, policy_name
 from scripts.sync_static import main
+from tests.aws_like import Edge, aws_like_cloudfront, contract_parameters  # noqa: F401
 from tests.moto_server import REGION
 from tests.test_sync_static import API_URL, BUCKET, WRITE_OPERATIONS, recording_session, site  # noqa: F401
 
@@ -18,18 +20,9 @@ CLOUDFRONT_ZONE = "Z2FDTNDATAQYW2"
 
 
 @pytest.fixture
-def cloud(aws, monkeypatch):
-    """moto's CloudFront keeps an origin's OriginAccessControlId and S3OriginConfig (moto 5.2.5 drops both: the
-    one shim here);
-    ACM validates a DNS-validated certificate one second after the request; the sync polls every 0.1 s."""
-    original = moto.cloudfront.models.Origin.__init__
-
-    def keeping_access_control(self, origin):
-        original(self, origin)
-        self.origin_access_control_id = origin.get("OriginAccessControlId", "")
-        self.s3_origin_config = origin.get("S3OriginConfig")
-
-    monkeypatch.setattr(moto.cloudfront.models.Origin, "__init__", keeping_access_control)
+def cloud(aws, aws_like_cloudfront, contract_parameters, monkeypatch):
+    """CloudFront as AWS answers it (tests/aws_like.py), every call checked against the service model; ACM
+    validates a DNS-validated certificate one second after the request; the sync polls every 0.1 s."""
     monkeypatch.setattr(moto.settings, "ACM_VALIDATION_WAIT", 1)
     monkeypatch.setattr(certificate, "POLL_S", 0.1)
     return {name: boto3.client(name, region_name=region) for name, region in
@@ -92,7 +85,6 @@ def test_the_distribution_signs_with_an_origin_access_control_and_serves_index_h
     assert origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
     assert config["DefaultRootObject"] == "index.html"
     assert config["DefaultCacheBehavior"]["ViewerProtocolPolicy"] == "redirect-to-https"
-    assert config["DefaultCacheBehavior"]["CachePolicyId"] == CACHING_OPTIMIZED_POLICY_ID
     assert config["ViewerCertificate"]["CloudFrontDefaultCertificate"] is True
     assert summary["Comment"] == comment_for(BUCKET)
 
@@ -188,3 +180,85 @@ def test_foreign_objects_stay_unreadable_by_the_distribution_with_force(cloud, s
     assert f"arn:aws:s3:::{BUCKET}/index.html" in resources
     assert not [resource for resource in resources if "model" in resource or resource.endswith("*")]
     assert s3.get_object(Bucket=BUCKET, Key="models/model.tar.gz")["Body"].read() == b"artefact"
+
+
+def versioned_url(index_html: bytes, name: str) -> str:
+    [url] = re.findall(rf"""["']({name}\?v=[0-9a-f]+)["']""", index_html.decode())
+    return f"/{url}"
+
+
+def test_after_a_release_a_fresh_visitor_gets_the_new_javascript(cloud, site, aws_like_cloudfront):
+    assert sync(site) == 0
+    edge = Edge(aws_like_cloudfront, BUCKET)
+    assert b"APP_CONFIG" in edge.fetch(versioned_url(edge.fetch("/"), "app.js"))
+    (site / "app.js").write_text("console.log('release 2');\n")
+    assert sync(site) == 0
+    assert edge.fetch(versioned_url(edge.fetch("/"), "app.js")) == b"console.log('release 2');\n"
+
+
+def test_the_cache_key_holds_the_path_and_the_version_query_string_only(cloud, site, aws_like_cloudfront):
+    assert sync(site) == 0
+    _, config = the_distribution(cloud)
+    policy = aws_like_cloudfront.config("CachePolicy", config["DefaultCacheBehavior"]["CachePolicyId"])
+    assert policy["Name"] == policy_name(BUCKET)
+    key = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["QueryStringsConfig"] == {"QueryStringBehavior": "whitelist",
+                                         "QueryStrings": {"Quantity": 1, "Items": ["v"]}}
+    assert (key["HeadersConfig"], key["CookiesConfig"]) == ({"HeaderBehavior": "none"}, {"CookieBehavior": "none"})
+
+
+def test_the_site_is_served_with_security_headers(cloud, site, aws_like_cloudfront):
+    assert sync(site) == 0
+    _, config = the_distribution(cloud)
+    headers = aws_like_cloudfront.config("ResponseHeadersPolicy",
+                                         config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"])
+    security = headers["SecurityHeadersConfig"]
+    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] >= 31536000
+    assert security["ContentTypeOptions"] == {"Override": True}
+    assert security["FrameOptions"] == {"Override": True, "FrameOption": "DENY"}
+    assert "frame-ancestors 'none'" in security["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    assert all(header["Override"] for header in security.values())
+
+
+def test_what_an_operator_added_to_the_distribution_survives_a_sync_that_updates_it(cloud, site):
+    assert sync(site) == 0
+    summary, config = the_distribution(cloud)
+    etag = cloud["cloudfront"].get_distribution_config(Id=summary["Id"])["ETag"]
+    function = {"Quantity": 1, "Items": [{"FunctionARN": "arn:aws:cloudfront::123456789012:function/rewrite",
+                                          "EventType": "viewer-request"}]}
+    config["DefaultCacheBehavior"]["FunctionAssociations"] = function
+    config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] = "0e7bc1de-0000-4000-8000-0000000000aa"
+    config["PriceClass"] = "PriceClass_All"
+    cloud["cloudfront"].update_distribution(Id=summary["Id"], IfMatch=etag, DistributionConfig=config)
+    calls = []
+    assert sync(site, session=cloud_recording_session(calls)) == 0
+    assert [name for name, _ in calls if name == "UpdateDistribution"] == ["UpdateDistribution"]
+    _, config = the_distribution(cloud)
+    assert config["PriceClass"] == "PriceClass_100"
+    assert config["DefaultCacheBehavior"]["FunctionAssociations"] == function
+    assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == "0e7bc1de-0000-4000-8000-0000000000aa"
+
+
+@pytest.fixture
+def slow_deployment(monkeypatch):
+    """The distribution stays InProgress for three of CloudFront's answers after each change; the sync asks every
+    10 ms."""
+    state_manager.set_transition(model_name="cloudfront::distribution",
+                                 transition={"progression": "manual", "times": 3})
+    monkeypatch.setattr(cloudfront, "DEPLOY_POLL_S", 0.01)
+    yield
+    state_manager.unset_transition("cloudfront::distribution")
+
+
+def test_the_site_is_announced_once_the_distribution_is_deployed(cloud, site, slow_deployment, capsys):
+    assert sync(site) == 0
+    summary, _ = the_distribution(cloud)
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-2:] == [f"distribution {summary['Id']} is Deployed", f"Site: https://{summary['DomainName']}"]
+
+
+def test_a_sync_that_stops_waiting_says_the_distribution_is_still_deploying(cloud, site, slow_deployment, capsys):
+    assert sync(site, "--deploy-timeout", "0") == 0
+    out = capsys.readouterr().out
+    assert "is still deploying (InProgress)" in out
+    assert f"is Deployed\n" not in out

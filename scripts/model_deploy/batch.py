@@ -21,6 +21,8 @@ ACCEPT = "application/json"
 OUTPUT_SUFFIX = ".out"
 MANIFEST_SUFFIX = ".manifest"
 MAX_PAYLOAD_MB = 6
+"""One poster per request, at most what a real-time invocation takes; with --concurrency it must stay within
+aws_contract.MAX_TRANSFORM_PAYLOAD_PRODUCT_MB."""
 POLL_SECONDS = 30
 RUNNING_STATUSES = frozenset({"InProgress", "Stopping"})
 TRANSFORM_LOG_GROUP = "/aws/sagemaker/TransformJobs"

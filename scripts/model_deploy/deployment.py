@@ -9,6 +9,7 @@ from pathlib import Path
 import boto3
 from botocore.exceptions import NoRegionError
 
+from scripts.aws_contract import API_GATEWAY_INTEGRATION_TIMEOUT_S
 from scripts.chalice_project import ChaliceProjectError, read_config, stage_variable
 from scripts.log_retention import endpoint_log_group, set_retention
 from scripts.model_deploy import endpoint, roles, scaling
@@ -20,9 +21,11 @@ from scripts.model_deploy.wheelhouse import download_wheels
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONTAINER_CODE_DIR = "/opt/ml/model/code"
-SERVERLESS_COLD_START_SECONDS = 15
-"""What the API should give a serverless endpoint's first call: no pip install at start, but the image pull and the
-model load remain (an assumption: AWS publishes no figure for a given image)."""
+SERVERLESS_COLD_START_SECONDS = 30
+"""What a serverless endpoint's first call after idling may take: SageMaker starts a container (image pull of the
+multi-GB PyTorch inference image, the model server's start), installs the shipped wheels and loads the model
+(bench/container_start.py measures those last two). AWS publishes no figure for a given image; this is an
+assumption on the safe side, above the API's timeouts (aws_contract.API_GATEWAY_INTEGRATION_TIMEOUT_S)."""
 
 
 def stage_settings(stage: str, project_dir: Path = PROJECT_ROOT) -> tuple[str, str]:
@@ -53,14 +56,17 @@ def model_spec(role_arn: str, image: str, model_url: str, region: str) -> dict:
     }
 
 
-def warn_if_stage_gives_up_before_a_cold_start(stage: str, args: argparse.Namespace) -> None:
+def cold_start_notice(stage: str, args: argparse.Namespace) -> str | None:
+    """What the first visitor after an idle spell sees on a serverless endpoint without provisioned concurrency:
+    the stage gives up (its read timeout, then API Gateway's 29 s) before a cold start may be over."""
     if not args.serverless or args.provisioned_concurrency:
-        return
+        return None
     read_timeout = float(stage_variable(PROJECT_ROOT, stage, "SAGEMAKER_READ_TIMEOUT") or 8)
-    if read_timeout < SERVERLESS_COLD_START_SECONDS:
-        say(f"warning: stage {stage} waits {read_timeout:g} s for an answer, less than a serverless cold start "
-            f"may take: raise its SAGEMAKER_READ_TIMEOUT in .chalice/config.json (see the README) or pass "
-            f"--provisioned-concurrency")
+    gives_up = min(read_timeout, API_GATEWAY_INTEGRATION_TIMEOUT_S)
+    return (f"note: serverless without provisioned concurrency: the first request after the endpoint idles waits for "
+            f"a cold start (up to about {SERVERLESS_COLD_START_SECONDS} s), but stage {stage} gives up after "
+            f"{gives_up:g} s, so that visitor gets an error (503 or 504) and the next request, once the container is "
+            f"warm, an answer. Pass --provisioned-concurrency 1 to keep one warm (billed by the hour).")
 
 
 def production_variant(args: argparse.Namespace, model_name: str) -> dict:
@@ -70,18 +76,20 @@ def production_variant(args: argparse.Namespace, model_name: str) -> dict:
     return endpoint.real_time_variant(model_name, args.instance_type, args.min_instances)
 
 
-def hosting_role(iam, args: argparse.Namespace, app_name: str, account: str, partition: str, prefix: str,
-                 image: str) -> tuple[str, bool]:
-    """(role ARN, newly created) for the stage: given, created/updated, or the existing one."""
+def hosting_role(iam, args: argparse.Namespace, app_name: str, account: str, partition: str, region: str,
+                 prefix: str, image: str) -> tuple[str, bool]:
+    """(role ARN, whether its policies were just written) for the stage: given, created/updated, or the existing one.
+    Another resource of the stage that needs IAM (a feedback store's table, say) gets its statement in
+    roles.hosting_policy, so that this one write covers it."""
     name = roles.role_name(app_name, args.stage)
     if args.role_arn:
         return args.role_arn, False
     if not args.create_role:
         return roles.existing_role(iam, name), False
-    arn, created = roles.ensure_role(iam, name, account)
+    arn, _ = roles.ensure_role(iam, name, partition, region, account)
     roles.put_policy(iam, name, roles.hosting_policy_name(app_name, args.stage),
                      roles.hosting_policy(partition, account, args.bucket, prefix, image))
-    return arn, created
+    return arn, True
 
 
 def deploy(args: argparse.Namespace, session: boto3.session.Session) -> str:
@@ -101,15 +109,18 @@ def deploy(args: argparse.Namespace, session: boto3.session.Session) -> str:
     mode = endpoint.SERVERLESS if args.serverless else endpoint.REAL_TIME
     running_variant = endpoint.check_endpoint_can_take(sagemaker, endpoint_name, mode)
     check_bucket(s3, args.bucket, region)
-    warn_if_stage_gives_up_before_a_cold_start(args.stage, args)
+    notice = cold_start_notice(args.stage, args)
+    if notice:
+        say(notice)
     archive = packaged_model(args.model, image)
     prefix = f"{app_name}/models"
-    role_arn, new_role = hosting_role(iam, args, app_name, account, partition, prefix, image.uri)
+    role_arn, role_policy_written = hosting_role(iam, args, app_name, account, partition, region, prefix, image.uri)
 
     key = artefact_key(prefix, archive)
     upload_archive(s3, args.bucket, key, archive)
     model_name = endpoint.ensure_model(sagemaker, endpoint_name,
-                                       model_spec(role_arn, image.uri, f"s3://{args.bucket}/{key}", region), new_role)
+                                       model_spec(role_arn, image.uri, f"s3://{args.bucket}/{key}", region),
+                                       role_policy_written)
     config_name = endpoint.ensure_endpoint_config(sagemaker, endpoint_name, production_variant(args, model_name))
     set_retention(logs, endpoint_log_group(endpoint_name), args.log_retention_days)
     if running_variant and running_variant.get("InstanceType") not in (None, args.instance_type):

@@ -9,8 +9,7 @@ import json
 import sys
 import time
 
-from botocore.exceptions import ClientError
-
+from scripts.aws_failures import retry_while_iam_propagates
 from scripts.log_retention import endpoint_log_group
 from scripts.model_deploy.errors import DeployError, describe_or_none, say
 
@@ -18,8 +17,6 @@ VARIANT_NAME = "AllTraffic"
 MAX_NAME_LENGTH = 63
 POLL_SECONDS = 15
 WAIT_TIMEOUT_SECONDS = 45 * 60
-ROLE_PROPAGATION_SECONDS = 60
-"""A new IAM role takes a few seconds before SageMaker can assume it."""
 IN_PROGRESS_STATUSES = frozenset({"Creating", "Updating", "SystemUpdating", "RollingBack", "Deleting"})
 SERVERLESS, REAL_TIME = "serverless", "real-time"
 
@@ -47,20 +44,18 @@ def serverless_variant(model_name: str, memory_mb: int, max_concurrency: int,
     return {"VariantName": VARIANT_NAME, "ModelName": model_name, "ServerlessConfig": config}
 
 
-def ensure_model(sagemaker, endpoint_name: str, spec: dict, new_role: bool) -> str:
+def ensure_model(sagemaker, endpoint_name: str, spec: dict, role_policy_written: bool) -> str:
+    """The model of that spec, created when missing; right after its role's policy was written, SageMaker may not
+    be able to use the role yet (IAM is eventually consistent), so the creation is retried a while."""
     name = resource_name(endpoint_name, spec)
-    if describe_or_none(sagemaker.describe_model, ModelName=name) is not None:
+    if describe_or_none(sagemaker, "DescribeModel", ModelName=name) is not None:
         say(f"model {name} exists")
         return name
-    deadline = time.monotonic() + (ROLE_PROPAGATION_SECONDS if new_role else 0)
-    while True:
-        try:
-            sagemaker.create_model(ModelName=name, **spec)
-            break
-        except ClientError as error:
-            if "assume" not in str(error).lower() or time.monotonic() > deadline:
-                raise
-            time.sleep(5)
+    create = lambda: sagemaker.create_model(ModelName=name, **spec)  # noqa: E731
+    if role_policy_written:
+        retry_while_iam_propagates(create, f"CreateModel with role {spec['ExecutionRoleArn']}")
+    else:
+        create()
     say(f"created model {name} ({spec['PrimaryContainer']['Image']})")
     return name
 
@@ -68,7 +63,7 @@ def ensure_model(sagemaker, endpoint_name: str, spec: dict, new_role: bool) -> s
 def ensure_endpoint_config(sagemaker, endpoint_name: str, variant: dict) -> str:
     spec = {"ProductionVariants": [variant]}
     name = resource_name(endpoint_name, spec)
-    if describe_or_none(sagemaker.describe_endpoint_config, EndpointConfigName=name) is not None:
+    if describe_or_none(sagemaker, "DescribeEndpointConfig", EndpointConfigName=name) is not None:
         say(f"endpoint configuration {name} exists")
     else:
         sagemaker.create_endpoint_config(EndpointConfigName=name, **spec)
@@ -77,7 +72,7 @@ def ensure_endpoint_config(sagemaker, endpoint_name: str, variant: dict) -> str:
 
 
 def describe_endpoint(sagemaker, name: str) -> dict | None:
-    return describe_or_none(sagemaker.describe_endpoint, EndpointName=name)
+    return describe_or_none(sagemaker, "DescribeEndpoint", EndpointName=name)
 
 
 def current_variant(sagemaker, endpoint: dict) -> dict:

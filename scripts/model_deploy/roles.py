@@ -1,8 +1,8 @@
 """One IAM role per stage for SageMaker, with only what hosting (and a batch transform) of that stage needs.
 
 Each stage has its own role and inline policy, so deploying one stage never changes another's permissions; the
-trust policy lets SageMaker assume the role only on behalf of this account (aws:SourceAccount), against the
-confused-deputy problem.
+trust policy lets SageMaker assume the role only for resources of this account in this region (aws:SourceArn),
+against the confused-deputy problem.
 """
 import json
 import re
@@ -28,10 +28,17 @@ def batch_policy_name(app_name: str, stage: str) -> str:
     return f"{app_name}-{stage}-batch-transform"
 
 
-def trust_policy(account: str) -> dict:
+def trust_policy(partition: str, region: str, account: str) -> dict:
+    """SageMaker Developer Guide, "Cross-service confused deputy prevention" (security-confused-deputy-prevention):
+    "The most effective way to protect against the confused deputy problem is to use the aws:SourceArn global
+    condition key with the full ARN of the resource. If you don't know the full ARN of the resource or if you are
+    specifying multiple resources, use the aws:SourceArn global context condition key with wildcard characters (*)
+    for the unknown portions of the ARN"; its SageMaker AI Inference example conditions the role's trust on
+    ArnLike aws:SourceArn arn:aws:sagemaker:region:account-id:*. The model, endpoint and transform jobs of a
+    stage all live in one region and account, so that one pattern covers them."""
     return {"Version": "2012-10-17", "Statement": [{
         "Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": account}}}]}
+        "Condition": {"ArnLike": {"aws:SourceArn": f"arn:{partition}:sagemaker:{region}:{account}:*"}}}]}
 
 
 def image_repository_arn(image: str, partition: str) -> str:
@@ -44,13 +51,16 @@ def image_repository_arn(image: str, partition: str) -> str:
 
 
 def hosting_policy(partition: str, account: str, bucket: str, prefix: str, image: str) -> dict:
-    """Only what hosting needs: read the model artefacts, pull the image, write the endpoint's logs."""
+    """Only what hosting needs: read the model artefacts, pull the image, write the endpoint's logs and instance
+    metrics (PutMetricData has no resource-level permissions: its resource is always *)."""
     return {"Version": "2012-10-17", "Statement": [
         {"Sid": "ReadModelArtefacts", "Effect": "Allow", "Action": "s3:GetObject",
          "Resource": f"arn:{partition}:s3:::{bucket}/{prefix}/*"},
         {"Sid": "WriteEndpointLogs", "Effect": "Allow",
          "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
          "Resource": f"arn:{partition}:logs:*:{account}:log-group:/aws/sagemaker/*"},
+        {"Sid": "WriteEndpointInstanceMetrics", "Effect": "Allow", "Action": "cloudwatch:PutMetricData",
+         "Resource": "*"},
         {"Sid": "PullContainerImageToken", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken",
          "Resource": "*"},
         {"Sid": "PullContainerImage", "Effect": "Allow",
@@ -75,15 +85,16 @@ def batch_policy(partition: str, input_bucket: str, input_prefix: str, output_bu
     ]}
 
 
-def ensure_role(iam, name: str, account: str) -> tuple[str, bool]:
+def ensure_role(iam, name: str, partition: str, region: str, account: str) -> tuple[str, bool]:
     """Create the role (or keep the one of that name, its trust policy made ours); (ARN, created)."""
-    trust = json.dumps(trust_policy(account))
+    trust = json.dumps(trust_policy(partition, region, account))
     try:
         arn = iam.create_role(
             RoleName=name, AssumeRolePolicyDocument=trust,
             Description="Lets SageMaker host the poster classifier for one stage: read its model artefacts, pull "
                         "the PyTorch inference image, write its logs.")["Role"]["Arn"]
-        say(f"created IAM role {arn}, assumable by sagemaker.amazonaws.com for account {account} only")
+        say(f"created IAM role {arn}, assumable by sagemaker.amazonaws.com for resources of account {account} in "
+            f"{region} only")
         return arn, True
     except ClientError as error:
         if error_code(error) != "EntityAlreadyExists":

@@ -14,15 +14,21 @@ SCALE_OUT_COOLDOWN_SECONDS = 60
 SCALE_IN_COOLDOWN_SECONDS = 300
 TARGET_SHARE_OF_CAPACITY = 0.5
 INSTANCE_REQUESTS_PER_SECOND = {
-    "ml.t2.medium": 9.0,
+    "ml.c6i.large": 27.0,
+    "ml.c6i.xlarge": 54.0,
+    "ml.m6i.large": 27.0,
+    "ml.m6i.xlarge": 54.0,
+    "ml.c7i.large": 27.0,
+    "ml.c7i.xlarge": 54.0,
     "ml.c5.large": 27.0,
     "ml.c5.xlarge": 54.0,
     "ml.m5.large": 27.0,
     "ml.m5.xlarge": 54.0,
 }
 """Requests/s one instance serves for long, from bench/endpoint_throughput.py (22.5 requests per CPU-second of
-one vCPU here) with its stated assumptions: vCPUs x 0.6 for ml.c5/ml.m5 (hyperthreads), x 0.2 for ml.t2.medium
-(its CPU-credit baseline)."""
+one vCPU of this machine's AVX-512 VNNI CPU) with its stated assumptions: vCPUs x 0.6 (hyperthreads). ml.c6i/m6i
+(Ice Lake) and ml.c7i (Sapphire Rapids) have VNNI like the measuring CPU; ml.c5/m5 may not (Skylake or Cascade Lake)
+and then gain less from the int8 model. Burstable types (ml.t2, ml.t3) are absent: they cannot auto-scale."""
 
 
 def resource_id(endpoint_name: str, variant_name: str) -> str:

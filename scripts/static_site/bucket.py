@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
-from scripts.aws_failures import error_code
+from scripts.aws_failures import error_code, retry_while_iam_propagates
 from scripts.static_site.errors import Refusal, SyncError
 from scripts.static_site.site_files import INDEX_KEY, SiteFile
 
@@ -180,10 +180,16 @@ def checked_policy(policy: dict) -> str:
 
 
 def open_as_website(s3, state: BucketState, policy: dict, error_document: str) -> None:
-    """Lift only the policy part of Block Public Access, then the policy, then the website; each only if it differs."""
-    if state.public_access_block != WEBSITE_BLOCK:
+    """Lift only the policy part of Block Public Access, then the policy, then the website; each only if it differs.
+    S3 may go on refusing a public policy for a while after Block Public Access was lowered, so that policy is
+    retried."""
+    if state.public_access_block == WEBSITE_BLOCK:
+        put_policy(s3, state, policy)
+    else:
         s3.put_public_access_block(Bucket=state.name, PublicAccessBlockConfiguration=WEBSITE_BLOCK)
-    put_policy(s3, state, policy)
+        retry_while_iam_propagates(lambda: put_policy(s3, state, policy),
+                                   f"PutBucketPolicy on {state.name} right after lowering its Block Public Access "
+                                   f"(an account-level Block Public Access refuses it for good: then use --cloudfront)")
     website = {"IndexDocument": {"Suffix": INDEX_KEY}, "ErrorDocument": {"Key": error_document}}
     if state.website != website:
         s3.put_bucket_website(Bucket=state.name, WebsiteConfiguration=website)

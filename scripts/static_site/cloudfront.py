@@ -1,14 +1,21 @@
-"""The CloudFront distribution in front of the private bucket: origin access control, HTTPS, invalidations.
+"""The CloudFront distribution in front of the private bucket: origin access control, HTTPS, its cache and security
+headers policies, invalidations.
 
-The sync finds its own distribution by its comment (one per bucket), so every run is idempotent.
+The sync finds its own distribution and policies by name (one each per bucket), so every run is idempotent. It
+decides only the settings of managed_settings and merges them into the distribution's configuration, so what an
+operator added (a function, another response headers policy) stays.
 """
+import re
 import time
 
-from scripts.static_site.dns import aws_domain
-from scripts.static_site.site_files import CONFIG_KEY, INDEX_KEY
+from botocore import xform_name
+from botocore.exceptions import WaiterError
 
-CACHING_OPTIMIZED_POLICY_ID = "658327ea-f89d-4fab-a63d-7e88639e58f6"
-"""CloudFront's managed cache policy "CachingOptimized": honours the objects' Cache-Control, compresses."""
+from scripts.aws_contract import same_setting
+from scripts.static_site.dns import aws_domain
+from scripts.static_site.site_files import CONFIG_KEY, INDEX_KEY, VERSION_PARAMETER
+
+ONE_YEAR_S = 31536000
 PRICE_CLASS = "PriceClass_100"
 """Edge locations in North America and Europe only: the cheapest class."""
 INVALIDATED_PATHS = ["/", f"/{INDEX_KEY}", f"/{CONFIG_KEY}"]
@@ -17,6 +24,73 @@ INVALIDATED_PATHS = ["/", f"/{INDEX_KEY}", f"/{CONFIG_KEY}"]
 
 def comment_for(bucket: str) -> str:
     return f"sync_static: site in S3 bucket {bucket}"
+
+
+def policy_name(bucket: str) -> str:
+    """Cache and response headers policy names allow letters, digits, - and _ only."""
+    return re.sub(r"[^A-Za-z0-9_-]", "-", f"sync-static-{bucket}")[:128]
+
+
+def cache_policy_config(bucket: str) -> dict:
+    """The managed CachingOptimized policy leaves every query string out of the cache key, so app.js?v=NEW would be
+    answered with the cached app.js of the last release. This one keys on the v query string the published
+    index.html puts on every long-cached file (site_files.published_index) and on nothing else; the objects'
+    own Cache-Control decides how long within MinTTL..MaxTTL, as with CachingOptimized."""
+    return {
+        "Name": policy_name(bucket),
+        "Comment": f"sync_static: {bucket}, cache key = path + ?{VERSION_PARAMETER}",
+        "MinTTL": 0, "DefaultTTL": 86400, "MaxTTL": ONE_YEAR_S,
+        "ParametersInCacheKeyAndForwardedToOrigin": {
+            "EnableAcceptEncodingGzip": True, "EnableAcceptEncodingBrotli": True,
+            "HeadersConfig": {"HeaderBehavior": "none"},
+            "CookiesConfig": {"CookieBehavior": "none"},
+            "QueryStringsConfig": {"QueryStringBehavior": "whitelist",
+                                   "QueryStrings": {"Quantity": 1, "Items": [VERSION_PARAMETER]}},
+        },
+    }
+
+
+def security_headers_config(bucket: str) -> dict:
+    """Headers a <meta> CSP cannot give: HSTS (browsers keep to HTTPS for a year), nosniff, and no framing by any
+    other site (X-Frame-Options for old browsers, CSP frame-ancestors for the rest); the page's own <meta> CSP still
+    applies beside this header's."""
+    return {
+        "Name": policy_name(bucket),
+        "Comment": f"sync_static: security headers of the site in {bucket}",
+        "SecurityHeadersConfig": {
+            "StrictTransportSecurity": {"Override": True, "AccessControlMaxAgeSec": ONE_YEAR_S,
+                                        "IncludeSubdomains": False, "Preload": False},
+            "ContentTypeOptions": {"Override": True},
+            "FrameOptions": {"Override": True, "FrameOption": "DENY"},
+            "ContentSecurityPolicy": {"Override": True, "ContentSecurityPolicy": "frame-ancestors 'none'"},
+            "ReferrerPolicy": {"Override": True, "ReferrerPolicy": "strict-origin-when-cross-origin"},
+        },
+    }
+
+
+def ensure_policy(cloudfront, kind: str, config: dict) -> str:
+    """The Id of the custom policy of this kind ("CachePolicy" or "ResponseHeadersPolicy") named config["Name"],
+    created, or updated where its configuration differs."""
+    snake = xform_name(kind)
+    list_policies = getattr(cloudfront, xform_name(f"List{kind[:-len('Policy')]}Policies"))
+    marker = None
+    while True:
+        listing = list_policies(Type="custom", **({"Marker": marker} if marker else {}))[f"{kind}List"]
+        for item in listing.get("Items", []):
+            policy = item[kind]
+            if policy[f"{kind}Config"]["Name"] != config["Name"]:
+                continue
+            if not same_setting(policy[f"{kind}Config"], config):
+                etag = getattr(cloudfront, f"get_{snake}")(Id=policy["Id"])["ETag"]
+                getattr(cloudfront, f"update_{snake}")(Id=policy["Id"], IfMatch=etag, **{f"{kind}Config": config})
+                print(f"updated CloudFront {kind} {config['Name']}")
+            return policy["Id"]
+        marker = listing.get("NextMarker")
+        if not marker:
+            break
+    created = getattr(cloudfront, f"create_{snake}")(**{f"{kind}Config": config})[kind]
+    print(f"created CloudFront {kind} {config['Name']}")
+    return created["Id"]
 
 
 def origin_access_control_name(bucket: str) -> str:
@@ -60,7 +134,8 @@ def find_distribution(cloudfront, bucket: str) -> dict | None:
 
 
 def managed_settings(bucket: str, region: str, origin_access_control_id: str, error_document: str,
-                     domain: str | None, certificate_arn: str | None) -> dict:
+                     domain: str | None, certificate_arn: str | None, cache_policy_id: str,
+                     headers_policy_id: str) -> dict:
     """The part of the distribution's configuration the sync decides; the rest is left as it is."""
     origin_id = f"s3-{bucket}"
     methods = {"Quantity": 2, "Items": ["GET", "HEAD"]}
@@ -86,7 +161,8 @@ def managed_settings(bucket: str, region: str, origin_access_control_id: str, er
         "DefaultCacheBehavior": {
             "TargetOriginId": origin_id,
             "ViewerProtocolPolicy": "redirect-to-https",
-            "CachePolicyId": CACHING_OPTIMIZED_POLICY_ID,
+            "CachePolicyId": cache_policy_id,
+            "ResponseHeadersPolicyId": headers_policy_id,
             "Compress": True,
             "AllowedMethods": {**methods, "CachedMethods": methods},
         },
@@ -99,31 +175,65 @@ def managed_settings(bucket: str, region: str, origin_access_control_id: str, er
 
 
 def differs(current: dict, wanted: dict) -> list[str]:
-    """The top-level settings of wanted that current does not already have (wanted's keys only, recursively)."""
-    def covers(have, want) -> bool:
-        if isinstance(want, dict):
-            return isinstance(have, dict) and all(covers(have.get(key), value) for key, value in want.items())
-        if isinstance(want, list):
-            return isinstance(have, list) and len(have) == len(want) and all(map(covers, have, want))
-        return have == want
-    return [key for key, value in wanted.items() if not covers(current.get(key), value)]
+    """The top-level settings of wanted that current does not already have (wanted's keys only, recursively; the
+    lists CloudFront answers in its own order compared as sets)."""
+    return [key for key, value in wanted.items() if not same_setting(current.get(key), value, key)]
+
+
+def merged(current, wanted):
+    """current with wanted's settings put in, key by key: a setting the sync does not decide stays as it is."""
+    if isinstance(current, dict) and isinstance(wanted, dict):
+        return {**current, **{key: merged(current.get(key), value) for key, value in wanted.items()}}
+    return wanted
+
+
+def keeping_operators_headers_policy(current: dict, settings: dict) -> dict:
+    """settings, less our response headers policy where someone else put another on the default behaviour."""
+    theirs = current.get("DefaultCacheBehavior", {}).get("ResponseHeadersPolicyId")
+    ours = settings["DefaultCacheBehavior"].get("ResponseHeadersPolicyId")
+    if not theirs or theirs == ours:
+        return settings
+    print(f"note: the distribution keeps the response headers policy {theirs} set outside this script: the site's "
+          f"security headers are whatever that policy sends")
+    behaviour = {key: value for key, value in settings["DefaultCacheBehavior"].items()
+                 if key != "ResponseHeadersPolicyId"}
+    return {**settings, "DefaultCacheBehavior": behaviour}
 
 
 def ensure_distribution(cloudfront, bucket: str, settings: dict, found: dict | None) -> tuple[dict, str]:
-    """Create the distribution, or update the settings of ours that differ (found: find_distribution's answer);
+    """Create the distribution, or merge in the settings of ours that differ (found: find_distribution's answer);
     return (its summary, what was done)."""
     if found is None:
         config = {"CallerReference": f"sync-static-{bucket}-{time.time_ns()}", **settings}
         distribution = cloudfront.create_distribution(DistributionConfig=config)["Distribution"]
         return distribution, "created"
     answer = cloudfront.get_distribution_config(Id=found["Id"])
+    settings = keeping_operators_headers_policy(answer["DistributionConfig"], settings)
     changed = differs(answer["DistributionConfig"], settings)
     if not changed:
         return found, "unchanged"
-    config = {**answer["DistributionConfig"], **settings}
+    config = merged(answer["DistributionConfig"], settings)
     distribution = cloudfront.update_distribution(Id=found["Id"], IfMatch=answer["ETag"],
                                                   DistributionConfig=config)["Distribution"]
     return distribution, f"updated ({', '.join(changed)})"
+
+
+DEPLOY_POLL_S = 20
+"""How often the sync asks whether the distribution is Deployed (the distribution_deployed waiter's own pace is
+60 s)."""
+
+
+def wait_deployed(cloudfront, distribution_id: str, timeout_s: float) -> bool:
+    """Wait until the distribution's edge locations serve its configuration; False when timeout_s ran out first."""
+    if timeout_s <= 0:
+        return cloudfront.get_distribution(Id=distribution_id)["Distribution"]["Status"] == "Deployed"
+    attempts = max(1, int(timeout_s // DEPLOY_POLL_S))
+    try:
+        cloudfront.get_waiter("distribution_deployed").wait(
+            Id=distribution_id, WaiterConfig={"Delay": DEPLOY_POLL_S, "MaxAttempts": attempts})
+    except WaiterError:
+        return False
+    return True
 
 
 def invalidate_entry_points(cloudfront, distribution_id: str) -> str:

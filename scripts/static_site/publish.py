@@ -138,7 +138,7 @@ def publish(args: argparse.Namespace, session: boto3.session.Session) -> None:
                                         "cloudfront" if args.cloudfront else "website",
                                         distribution["Id"] if distribution else None)
     if args.cloudfront:
-        finish_cloudfront(target, cdn, route53, distribution, uploaded + deleted)
+        finish_cloudfront(target, cdn, route53, distribution, uploaded + deleted, args.deploy_timeout)
         site_origin = f"https://{domain or distribution['DomainName']}"
     else:
         if domain:
@@ -201,22 +201,26 @@ def publish_behind_cloudfront(args: argparse.Namespace, session: boto3.session.S
             certificate_arn = certificate.issued_certificate(acm, route53, target.zone_id, target.domain,
                                                              args.certificate_timeout)
     if target.dry_run:
-        print(f"{'update if needed' if found else 'would create'} origin access control and CloudFront "
-              f"distribution {found['Id'] if found else ''} (index.html at /, HTTP redirected to HTTPS"
+        print(f"{'update if needed' if found else 'would create'} origin access control, cache policy (key: path "
+              f"and ?v), security headers policy and CloudFront distribution {found['Id'] if found else ''} "
+              f"(index.html at /, HTTP redirected to HTTPS"
               f"{', alias ' + target.domain if target.domain else ''})")
         return found or {"Id": None, "ARN": "arn:aws:cloudfront::ACCOUNT:distribution/NEW",
                          "DomainName": "NEW.cloudfront.net"}
     control_id = cloudfront.ensure_origin_access_control(cdn, target.bucket)
+    cache_policy_id = cloudfront.ensure_policy(cdn, "CachePolicy", cloudfront.cache_policy_config(target.bucket))
+    headers_policy_id = cloudfront.ensure_policy(cdn, "ResponseHeadersPolicy",
+                                                 cloudfront.security_headers_config(target.bucket))
     settings = cloudfront.managed_settings(target.bucket, target.region, control_id, args.error_document,
-                                           target.domain, certificate_arn)
+                                           target.domain, certificate_arn, cache_policy_id, headers_policy_id)
     distribution, done = cloudfront.ensure_distribution(cdn, target.bucket, settings, found)
     print(f"distribution {distribution['Id']} ({distribution['DomainName']}): {done}")
     buckets.put_policy(s3, state, read_policy(target, distribution))
     return distribution
 
 
-def finish_cloudfront(target: Target, cdn, route53, distribution: dict, changes: int) -> None:
-    """The domain's aliases, and an invalidation when files changed."""
+def finish_cloudfront(target: Target, cdn, route53, distribution: dict, changes: int, deploy_timeout_s: float) -> None:
+    """The domain's aliases, an invalidation when files changed, and the wait until the distribution is Deployed."""
     if target.domain:
         print(f"{target.prefix}upsert Route 53 aliases A, AAAA {target.domain} -> {distribution['DomainName']} "
               f"in zone {target.zone_id}")
@@ -227,3 +231,13 @@ def finish_cloudfront(target: Target, cdn, route53, distribution: dict, changes:
               f"{distribution['Id']}")
         if not target.dry_run:
             cloudfront.invalidate_entry_points(cdn, distribution["Id"])
+    if target.dry_run or not distribution.get("Id"):
+        return
+    print(f"waiting for distribution {distribution['Id']} to be Deployed (up to {deploy_timeout_s:g} s)...",
+          flush=True)
+    if cloudfront.wait_deployed(cdn, distribution["Id"], deploy_timeout_s):
+        print(f"distribution {distribution['Id']} is Deployed")
+    else:
+        print(f"note: distribution {distribution['Id']} is still deploying (InProgress): until it is Deployed, "
+              f"some edge locations serve the previous configuration or nothing yet; `aws cloudfront "
+              f"get-distribution --id {distribution['Id']}` tells when it is done.")

@@ -38,6 +38,8 @@ CONTENT_TYPES = {
 NO_CACHE = "no-cache"
 LONG_CACHE = "public, max-age=31536000, immutable"
 NO_CACHE_KEYS = frozenset({INDEX_KEY, CONFIG_KEY})
+VERSION_PARAMETER = "v"
+"""The query string that names a long-cached file's version: CloudFront's cache key must include it."""
 ASSET_REFERENCE = re.compile(r"""(?P<before>(?:src|href)=["'])(?P<key>[^"'?#:]+)(?P<after>["'])""")
 
 
@@ -79,7 +81,7 @@ def published_index(index: SiteFile, files: list[SiteFile], api_url: str) -> Sit
 
     def versioned(match: re.Match) -> str:
         version = versions.get(match["key"].lstrip("./"))
-        return match[0] if version is None else f"{match['before']}{match['key']}?v={version}{match['after']}"
+        return match[0] if version is None else f"{match['before']}{match['key']}?{VERSION_PARAMETER}={version}{match['after']}"
 
     html = with_connect_src(ASSET_REFERENCE.sub(versioned, index.body.decode("utf-8")), api_url)
     return SiteFile(index.key, html.encode("utf-8"), index.content_type, index.cache_control)
