@@ -205,11 +205,23 @@ def prediction_answer(endpoint_answer: dict | list[float], settings: Settings, e
         **decision_fields(verdict),
         "message": message_for(certainty, probability_of_thriller, base_rate, reason),
     }
+    if verdict == NOT_A_POSTER:
+        answer["if_a_poster"] = answer_if_a_poster(endpoint_answer)
     if explain:
         if "evidence" not in endpoint_answer:
             raise ModelFailedError("the model did not answer the evidence that was asked for")
         answer["evidence"] = endpoint_answer["evidence"]
     return answer
+
+
+def answer_if_a_poster(endpoint_answer: dict) -> dict:
+    """What a "not a poster" image would be answered if it were a poster: what the page's "Ask anyway" shows,
+    next to the warning, so that no one has to send it twice or work out the phrasing again."""
+    probability_of_thriller, base_rate = endpoint_answer["thriller_probability"], endpoint_answer["base_rate"]
+    verdict = verdict_for(probability_of_thriller, endpoint_answer["hard_to_tell_band"], looks_like_a_poster=True)
+    certainty = certainty_for(probability_of_thriller, verdict, base_rate)
+    return {"verdict": verdict, "certainty": certainty,
+            "message": message_for(certainty, probability_of_thriller, base_rate, None)}
 
 
 def reduced_answer(probabilities: list[float], settings: Settings) -> dict:

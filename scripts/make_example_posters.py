@@ -3,7 +3,8 @@
     .venv/bin/python scripts/make_example_posters.py [--output static/examples]
 
 Posters of real films are studio artwork we may not ship, so these are drawn here with Pillow: shapes,
-gradients and invented titles, each marked "MADE-UP EXAMPLE" on the image itself. The drawing is
+gradients and invented titles, each marked "MADE-UP EXAMPLE" on the image itself; one is a chart, not a
+poster, so that visitors see that answer too. The drawing is
 deterministic (no randomness without a fixed seed), so running the script again with the same Pillow
 gives the same files.
 """
@@ -120,25 +121,48 @@ def moon_garden() -> Image.Image:
     return image
 
 
-def the_long_letter() -> Image.Image:
-    """Two quiet silhouettes by a grey sea, a thin serif-less title: a drama's look."""
-    image = vertical_gradient((170, 180, 190), (90, 100, 115))
+def dead_reckoning() -> Image.Image:
+    """A night skyline under a blood-red sky, a pistol's silhouette, a tagline of no way out: crime/thriller."""
+    rng = random.Random(7)
+    image = vertical_gradient((10, 20, 40), (120, 30, 20))
     draw = ImageDraw.Draw(image)
-    draw.rectangle([0, 300, WIDTH, HEIGHT], fill=(70, 80, 95))
-    for y in range(305, 400, 9):
-        draw.line([(0, y), (WIDTH, y + 3)], fill=(110, 120, 135), width=1)
-    for left in (105, 165):
-        draw.ellipse([left, 215, left + 26, 243], fill=(35, 35, 40))
-        draw.rounded_rectangle([left - 6, 243, left + 32, 320], radius=10, fill=(35, 35, 40))
-    centred_text(draw, 70, "THE LONG LETTER", 30, (250, 250, 250))
-    centred_text(draw, 110, "SOME WORDS TAKE A LIFETIME", 12, (40, 40, 50))
-    credits(draw, (220, 220, 225))
+    x = 0
+    while x < WIDTH:  # buildings with a few lit windows
+        width, height = rng.randint(18, 40), rng.randint(80, 220)
+        draw.rectangle([x, HEIGHT - 60 - height, x + width, HEIGHT - 60], fill=(8, 8, 12))
+        for window_y in range(HEIGHT - 55 - height, HEIGHT - 65, 12):
+            for window_x in range(x + 4, x + width - 4, 8):
+                if rng.random() < 0.3:
+                    draw.rectangle([window_x, window_y, window_x + 3, window_y + 5], fill=(250, 200, 90))
+        x += width + 2
+    draw.rectangle([0, HEIGHT - 60, WIDTH, HEIGHT], fill=(5, 5, 8))
+    draw.polygon([(60, 200), (230, 200), (230, 225), (120, 225), (105, 270), (75, 270), (88, 225), (60, 225)],
+                 fill=(0, 0, 0))
+    centred_text(draw, 40, "DEAD RECKONING", 32, (240, 240, 240), stroke=(0, 0, 0))
+    centred_text(draw, 80, "ONE CITY. ONE NIGHT. NO WAY OUT.", 12, (230, 60, 40))
+    credits(draw, (160, 160, 170))
     made_up_label(draw)
     return image
 
 
-EXAMPLES = {"night-shift": night_shift, "picnic-party": picnic_party, "moon-garden": moon_garden,
-            "the-long-letter": the_long_letter}
+def quarterly_sales() -> Image.Image:
+    """Not a poster at all: a wide bar chart on white, to show what the page says about such an image."""
+    width, height = 600, 300
+    image = Image.new("RGB", (width, height), (255, 255, 255))
+    draw = ImageDraw.Draw(image)
+    draw.line([(40, 50), (40, 260), (width - 140, 260)], fill=(0, 0, 0), width=2)
+    for index, bar in enumerate([120, 180, 150, 200, 90, 160, 130]):
+        draw.rectangle([60 + index * 56, 260 - bar, 96 + index * 56, 260], fill=(60, 110, 200))
+    draw.text((150, 24), "QUARTERLY SALES", font=font(18), fill=(0, 0, 0))
+    draw.rectangle([0, 0, width, 18], fill=(0, 0, 0))
+    draw.text((190, 3), LABEL, font=font(12), fill=(255, 255, 255))
+    return image
+
+
+EXAMPLES = {"dead-reckoning": dead_reckoning, "night-shift": night_shift, "picnic-party": picnic_party,
+            "moon-garden": moon_garden, "quarterly-sales": quarterly_sales}
+"""Chosen so that the shipped model's answers show the range: thriller/crime, hard to tell, not thriller (twice),
+not a poster (tests/test_example_posters.py checks each against the model)."""
 
 
 def main() -> None:

@@ -1,27 +1,27 @@
-// Lets a person choose a movie poster (or a made-up example), prepares it when chosen, asks the API
-// whether it is a thriller, and tells the answer once: verdict, calibrated chance, genres, evidence.
+// Lets a person choose a movie poster (or a made-up example), prepares it and asks the API at once whether it
+// is a thriller, and shows the answer beside the poster: words with the certainty of the number, the chance on
+// its scale, genres, where the model looked; keeps this visit's posters in a history strip.
+
+// Modules are imported through the <link>s index.html names, so a release's URLs carry their version.
+const moduleUrl = (id) => document.getElementById(id).href;
+const { renderAnswer, answerAsText, answerInBrief, isAnswer } = await import(moduleUrl("answer-module"));
+const { isEvidence, drawEvidence, evidenceInWords } = await import(moduleUrl("evidence-module"));
 
 const TIMEOUT_MS = 30_000; // API Gateway gives up at 29 s, so waiting longer is pointless
-const SHOWN_GENRES = 3;
-const VERDICTS = {
-  "thriller/crime": { tone: "thriller", heading: "This is a thriller/crime movie! Enjoy!" },
-  "hard to tell": { tone: "hard-to-tell", heading: "Hard to tell from this poster: it could go either way." },
-  "not thriller": { tone: "not-thriller", heading: "This is not a thriller/crime movie! Not sure you will like it..." },
-  "not a poster": {
-    tone: "not-a-poster", heading: "This does not look like a movie poster. Try the poster of a movie.",
-  },
-};
+const HISTORY_LENGTH = 12;
 
 const $ = (id) => document.getElementById(id);
 const form = $("poster-form");
 const input = $("poster-input");
-const dropZoneAction = $("drop-zone-action");
+const cameraInput = $("camera-input");
+const chooseButton = $("choose-button");
 const progress = $("progress");
 const progressText = $("progress-text");
-const figure = $("poster-figure");
+const notice = $("notice");
+const resultBox = $("result");
+const frame = document.querySelector(".poster-frame");
 const preview = $("poster-preview");
 const caption = $("poster-caption");
-const evidence = $("evidence");
 const evidenceToggle = $("evidence-toggle");
 const evidenceMap = $("evidence-map");
 const evidenceLegend = $("evidence-legend");
@@ -33,35 +33,48 @@ const errorBox = $("error");
 const errorText = $("error-text");
 const retryButton = $("retry-button");
 const answer = $("answer");
-const verdict = $("verdict");
-const chance = $("chance");
-const chanceText = $("chance-text");
-const scale = $("scale");
-const genres = $("genres");
-const genreList = $("genre-list");
+const copyNote = $("copy-note");
+const historyBox = $("history");
+const historyList = $("history-list");
+const answerParts = Object.fromEntries([
+  "answer", "verdict", "not-a-poster", "not-a-poster-reason", "poster-warning", "chance", "chance-text", "scale",
+  "scale-below", "scale-band", "scale-above", "scale-base-rate", "scale-marker", "scale-key", "scale-key-below",
+  "scale-key-band", "scale-key-above", "explainer", "explainer-text", "genres", "genre-list",
+].map((id) => [id, $(id)]));
 
 const apiUrl = readApiUrl();
-let poster = null; // the prepared poster: {dataUrl (what is sent), previewUrl (an object URL of the same image)}
+// The poster on screen: {name, dataUrl (what is sent), previewUrl (an object URL of it), caption, kept (in the
+// history, so its previewUrl lives on)}; and its answer: {result, anyway}.
+let poster = null;
+let shown = null;
 let preparing = null; // the file being prepared; a newer choice replaces it
-let askWhenReady = false; // the button was pressed (or an example chosen) before the poster was ready
+let askWhenReady = false; // ask as soon as the poster is prepared (every choice does, unless cancelled)
 let pending = null; // the AbortController of the question in flight
 let worker = null;
 const workerJobs = new Map(); // job id -> {resolve, reject}
 let nextJobId = 0;
+const history = []; // {poster, shown, item}, newest first
 
 class ShownError extends Error {} // its message is written for the person using the page
 const REPLACED = Symbol("another poster was chosen");
 const CANCELLED = Symbol("the person pressed Cancel");
 const WORKER_UNAVAILABLE = Symbol("no module worker can run here");
-const CANCELLED_STATUS = "Cancelled. Press the button to ask again.";
+const CANCELLED_NOTICE = "Cancelled: nothing was asked. Press “Ask again” to ask about this poster.";
 const UNREADABLE_ANSWER = "The service sent an answer this page cannot read. Try again later.";
 const NOT_A_FILE =
   "Drop an image file, not a link or text: save the poster to your device first, then drop or choose it.";
 const NOT_CONFIGURED =
   "This page is not set up: config.js with the API address (apiUrl) is missing, so it cannot ask for an answer.";
+const CANNOT_REACH = "Cannot reach the service: check your connection, then try again.";
+const MODEL_NOT_ANSWERING =
+  "The model is not answering right now: the service is up, but the model behind it did not answer. "
+  + "Try again in a minute.";
+const THIS_IMAGE = "The service could not read this image. Try another poster, saved as a JPEG, PNG or WebP file.";
 const STATUS_WORDS = {
   413: "This image is too large for the service. Try a smaller copy of the poster.",
   429: "The service is busy right now. Try again in a moment.",
+  503: MODEL_NOT_ANSWERING,
+  504: MODEL_NOT_ANSWERING,
 };
 
 function readApiUrl() {
@@ -69,7 +82,7 @@ function readApiUrl() {
   return typeof url === "string" && url.trim() ? url.trim().replace(/\/+$/, "") : null;
 }
 
-// ---- outcome: errors, status, answer ----
+// ---- outcome: errors, notices, status ----
 
 /** Shows text in the alert, scrolled into view and focused; canRetry offers "Try again". */
 function showError(text, { canRetry = false } = {}) {
@@ -80,12 +93,20 @@ function showError(text, { canRetry = false } = {}) {
   errorBox.scrollIntoView({ block: "nearest" });
 }
 
+function showNotice(text) {
+  notice.textContent = text;
+  notice.hidden = !text;
+}
+
 function clearOutcome() {
-  if (errorBox.contains(document.activeElement)) askButton.focus({ preventScroll: true });
+  if (errorBox.contains(document.activeElement)) chooseButton.focus({ preventScroll: true });
   errorBox.hidden = true;
   errorText.textContent = "";
   answer.hidden = true;
+  shown = null;
   statusLine.textContent = "";
+  copyNote.textContent = "";
+  showNotice("");
   showEvidence(null);
   if (!apiUrl) showError(NOT_CONFIGURED);
 }
@@ -96,7 +117,7 @@ function setBusy(busy) {
   askButton.setAttribute("aria-busy", String(busy));
   const hadFocus = document.activeElement === cancelButton;
   cancelButton.hidden = !busy;
-  if (hadFocus && !busy) askButton.focus();
+  if (hadFocus && !busy) (askButton.hidden ? chooseButton : askButton).focus();
 }
 
 function showProgress(text) {
@@ -107,13 +128,25 @@ function showProgress(text) {
 // ---- choosing and preparing a poster ----
 
 function forgetPoster() {
-  if (poster) URL.revokeObjectURL(poster.previewUrl);
+  if (poster && !poster.kept) URL.revokeObjectURL(poster.previewUrl);
   poster = null;
   preview.removeAttribute("src");
   preview.alt = "";
-  figure.hidden = true;
-  dropZoneAction.textContent = "Choose a poster";
+  resultBox.hidden = true;
+  askButton.hidden = true;
+  chooseButton.textContent = "Choose a poster";
   form.dataset.poster = "none";
+}
+
+function showPoster(chosen) {
+  poster = chosen;
+  preview.src = chosen.previewUrl;
+  preview.alt = `The chosen poster, ${chosen.name}, as the model sees it`;
+  caption.textContent = chosen.caption;
+  resultBox.hidden = false;
+  askButton.hidden = false;
+  chooseButton.textContent = "Choose another poster";
+  form.dataset.poster = "ready";
 }
 
 function readAsDataUrl(blob) {
@@ -126,8 +159,7 @@ function readAsDataUrl(blob) {
 }
 
 function startWorker() {
-  const url = $("poster-worker-script").href; // index.html names it, so a release's URL carries its version
-  worker = new Worker(url, { type: "module" });
+  worker = new Worker(moduleUrl("poster-worker-script"), { type: "module" });
   worker.addEventListener("message", ({ data }) => {
     const job = workerJobs.get(data.id);
     workerJobs.delete(data.id);
@@ -149,7 +181,7 @@ function stopWorker(reason) {
 }
 
 async function prepareInPlace(file) {
-  const { preparePoster } = await import($("poster-worker-script").href);
+  const { preparePoster } = await import(moduleUrl("poster-worker-script"));
   return preparePoster(file);
 }
 
@@ -174,13 +206,14 @@ function refusePoster(text) {
   showError(text);
 }
 
-async function choosePoster(file, { ask = false } = {}) {
+/** Every way of choosing ends here: the poster is prepared, shown, and asked about at once. */
+async function choosePoster(file) {
   if (pending) {
     pending.abort(REPLACED);
     pending = null;
   }
   if (preparing) stopWorker(REPLACED); // a big file still being decoded would hold up this one
-  askWhenReady = ask && Boolean(apiUrl);
+  askWhenReady = Boolean(apiUrl);
   setBusy(askWhenReady);
   clearOutcome();
   forgetPoster();
@@ -204,15 +237,12 @@ async function choosePoster(file, { ask = false } = {}) {
   if (preparing !== file) return; // another poster was chosen meanwhile
   preparing = null;
   showProgress("");
-  poster = { dataUrl, previewUrl: URL.createObjectURL(prepared.blob) };
-  preview.src = poster.previewUrl;
-  preview.alt = `The chosen poster, ${file.name}, as the model sees it`;
   const shrunk = prepared.width !== prepared.originalWidth;
-  caption.textContent = `${file.name}: ${prepared.width} × ${prepared.height} pixels sent`
-    + (shrunk ? ` (shrunk from ${prepared.originalWidth} × ${prepared.originalHeight}).` : ".");
-  figure.hidden = false;
-  dropZoneAction.textContent = "Choose another poster";
-  form.dataset.poster = "ready";
+  showPoster({
+    name: file.name, dataUrl, previewUrl: URL.createObjectURL(prepared.blob), kept: false,
+    caption: `${file.name}: ${prepared.width} × ${prepared.height} pixels sent`
+      + (shrunk ? ` (shrunk from ${prepared.originalWidth} × ${prepared.originalHeight}).` : "."),
+  });
   if (askWhenReady) {
     askWhenReady = false;
     send(poster);
@@ -226,7 +256,7 @@ async function chooseExample(button) {
     const response = await fetch(image.currentSrc || image.src);
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const blob = await response.blob();
-    await choosePoster(new File([blob], `${name} (made-up example).jpg`, { type: "image/jpeg" }), { ask: true });
+    await choosePoster(new File([blob], `${name} (made-up example).jpg`, { type: "image/jpeg" }));
   } catch (error) {
     console.warn("example poster", error);
     showError(`The example “${name}” could not be loaded. Try another one, or choose a poster of your own.`);
@@ -245,14 +275,8 @@ async function plainWordsFor(response) {
   }
   console.warn(`/predict answered HTTP ${response.status}`, detail); // for whoever runs the site
   if (STATUS_WORDS[response.status]) return STATUS_WORDS[response.status];
-  if (response.status < 500) {
-    return "The service could not read this image. Try another poster, saved as a JPEG, PNG or WebP file.";
-  }
-  return "The service could not answer right now. Try again in a moment.";
-}
-
-function isProbability(value) {
-  return Number.isFinite(value) && value >= 0 && value <= 1;
+  if (response.status < 500) return THIS_IMAGE;
+  return "The service failed to answer this time. Try again in a moment.";
 }
 
 async function predict(dataUrl, signal) {
@@ -267,7 +291,7 @@ async function predict(dataUrl, signal) {
   } catch (error) {
     if (signal.aborted) throw signal.reason;
     console.warn(`cannot reach ${apiUrl}`, error);
-    throw new ShownError("Cannot reach the service. Check your connection and try again.");
+    throw new ShownError(CANNOT_REACH);
   }
   if (!response.ok) throw new ShownError(await plainWordsFor(response));
   let body;
@@ -276,23 +300,15 @@ async function predict(dataUrl, signal) {
   } catch {
     throw new ShownError(UNREADABLE_ANSWER);
   }
-  if (!body || typeof body !== "object" || !Object.hasOwn(VERDICTS, body.verdict) || !isProbability(body.probability)) {
-    throw new ShownError(UNREADABLE_ANSWER);
-  }
+  if (!isAnswer(body)) throw new ShownError(UNREADABLE_ANSWER);
   return body;
 }
 
 function ask(event) {
   event.preventDefault();
-  if (pending) return; // the button only looks disabled while waiting, so it can still be pressed
+  if (pending || preparing) return; // the button only looks disabled while busy, so it can still be pressed
   clearOutcome();
   if (!apiUrl) return;
-  if (preparing) {
-    askWhenReady = true;
-    setBusy(true);
-    statusLine.textContent = "Preparing the poster…";
-    return;
-  }
   if (!poster) {
     showError("Choose a poster first: use the box above, drop an image on the page or paste one, "
       + "or try one of the examples below.");
@@ -310,16 +326,22 @@ async function send(chosen) {
     TIMEOUT_MS);
   pending = controller;
   setBusy(true);
+  showProgress("Asking the model…");
   statusLine.textContent = "Asking the model…";
   try {
     const result = await predict(chosen.dataUrl, controller.signal);
     if (controller.signal.aborted) throw controller.signal.reason;
+    showProgress("");
+    remember(chosen, { result, anyway: false });
     showAnswer(result);
+    bringResultIntoView();
   } catch (error) {
     const cause = controller.signal.aborted ? controller.signal.reason : error;
     if (cause === REPLACED) return;
+    showProgress("");
     if (cause === CANCELLED) {
-      statusLine.textContent = CANCELLED_STATUS;
+      statusLine.textContent = CANCELLED_NOTICE;
+      showNotice(CANCELLED_NOTICE);
       return;
     }
     statusLine.textContent = "";
@@ -340,155 +362,124 @@ function cancel() {
   else if (askWhenReady) {
     askWhenReady = false;
     setBusy(false);
-    statusLine.textContent = CANCELLED_STATUS;
+    statusLine.textContent = CANCELLED_NOTICE;
+    showNotice(CANCELLED_NOTICE);
   }
 }
 
-// ---- the answer ----
+// ---- the answer, beside its poster ----
 
-const outOf100 = (probability) => Math.round(probability * 100);
-const percentOf = (probability) => `${outOf100(probability)}%`;
-
-function baseRateInWords(baseRate) {
-  const oneIn = Math.round(1 / baseRate);
-  return oneIn >= 2 ? `about 1 movie in ${oneIn} is one` : `${percentOf(baseRate)} of movies are`;
-}
-
-function place(id, from, to) {
-  const zone = $(id);
-  zone.style.setProperty("--from", String(from));
-  zone.style.setProperty("--to", String(to));
-}
-
-function showScale(result, tone) {
-  const [low, high] = result.hard_to_tell_band;
-  for (const [zone, from, to] of [["below", 0, low], ["band", low, high], ["above", high, 1]]) {
-    place(`scale-${zone}`, from, to);
-    place(`scale-label-${zone}`, from, to);
-  }
-  $("scale-base-rate").style.setProperty("--at", String(result.base_rate));
-  $("scale-marker").style.setProperty("--at", String(result.probability));
-  scale.dataset.tone = tone;
-}
-
-function showGenres(list) {
-  genreList.replaceChildren(...list.slice(0, SHOWN_GENRES).map(({ genre, probability }) => {
-    const item = document.createElement("li");
-    const name = Object.assign(document.createElement("span"), { className: "genre-name", textContent: genre });
-    const bar = Object.assign(document.createElement("span"), { className: "genre-bar" });
-    bar.setAttribute("aria-hidden", "true");
-    bar.style.setProperty("--share", String(probability));
-    const value = Object.assign(document.createElement("span"),
-      { className: "genre-value", textContent: percentOf(probability) });
-    item.append(name, bar, value);
-    return item;
-  }));
-}
-
-const isGenreList = (list) => Array.isArray(list) && list.length > 0
-  && list.every((g) => g && typeof g.genre === "string" && isProbability(g.probability));
-const isBand = (band) => Array.isArray(band) && band.length === 2 && band.every(isProbability) && band[0] <= band[1];
-
-function showAnswer(result) {
-  const { tone, heading } = VERDICTS[result.verdict];
-  const calibrated = isProbability(result.base_rate) && isBand(result.hard_to_tell_band);
-  const isPoster = result.verdict !== "not a poster";
-  verdict.textContent = heading;
-  answer.dataset.tone = tone;
-  let spoken = heading;
-  if (isPoster && calibrated) {
-    chanceText.replaceChildren(
-      Object.assign(document.createElement("strong"), { textContent: percentOf(result.probability) }),
-      ` chance this is a thriller/crime film; for comparison, ${baseRateInWords(result.base_rate)}.`);
-    showScale(result, tone);
-    spoken += ` ${chanceText.textContent}`;
-  } else if (isPoster) { // an endpoint that gives a score, not a calibrated chance
-    chanceText.textContent = `The model's score is ${outOf100(result.probability)} out of 100; `
-      + "this service does not say how likely that makes a thriller, so take it as a leaning.";
-  }
-  chance.hidden = !isPoster;
-  scale.hidden = !(isPoster && calibrated);
-  genres.hidden = !(isPoster && isGenreList(result.genres));
-  if (!genres.hidden) showGenres(result.genres);
+/** The one place an answer is rendered into the answer card (anyway: a "not a poster" asked anyway). */
+function showAnswer(result, { anyway = false } = {}) {
+  shown = { result, anyway };
+  const spoken = renderAnswer(answerParts, result, { anyway });
+  const isPoster = result.verdict !== "not a poster" || anyway;
   showEvidence(isPoster ? result.evidence : null);
+  copyNote.textContent = "";
   // The status line is the one live region: the answer unhidden now is not read out a second time.
   statusLine.textContent = spoken;
   answer.hidden = false;
-  answer.scrollIntoView({ block: "nearest" }); // on a phone the answer starts below the fold
+}
+
+/** Poster and answer both in view: on a phone the answer starts under the poster, and after an example chosen at
+ *  the bottom of the page both are above it. */
+function bringResultIntoView() {
+  const box = resultBox.getBoundingClientRect();
+  const answerTop = answer.getBoundingClientRect().top;
+  if (box.top < 0 || answerTop > window.innerHeight - 80) resultBox.scrollIntoView({ block: "start" });
+}
+
+function askAnyway() {
+  if (!shown) return;
+  shown = { ...shown, anyway: true };
+  const entry = history.find((kept) => kept.poster === poster);
+  if (entry) updateHistoryItem(entry, shown);
+  showAnswer(shown.result, { anyway: true });
+  $("verdict").focus({ preventScroll: true });
+}
+
+async function copyAnswer() {
+  if (!shown || !poster) return;
+  try {
+    await navigator.clipboard.writeText(answerAsText(shown.result, poster.name, { anyway: shown.anyway }));
+    copyNote.textContent = "Copied.";
+  } catch (error) {
+    console.warn("copy", error);
+    copyNote.textContent = "This browser did not allow copying: select the answer's text and copy it instead.";
+  }
+}
+
+// ---- history of this visit ----
+
+function updateHistoryItem(entry, answered) {
+  entry.shown = answered;
+  entry.item.querySelector(".history-answer").textContent = answerInBrief(answered.result, answered);
+}
+
+function remember(chosen, answered) {
+  const known = history.find((entry) => entry.poster === chosen);
+  if (known) {
+    updateHistoryItem(known, answered);
+    return;
+  }
+  chosen.kept = true;
+  const item = document.createElement("li");
+  const button = Object.assign(document.createElement("button"), { type: "button", className: "history-item" });
+  const thumbnail = Object.assign(document.createElement("img"), { src: chosen.previewUrl, alt: "" });
+  const name = Object.assign(document.createElement("span"), { className: "history-name", textContent: chosen.name });
+  const brief = Object.assign(document.createElement("span"), { className: "history-answer" });
+  button.append(thumbnail, name, brief);
+  item.append(button);
+  const entry = { poster: chosen, shown: answered, item };
+  button.addEventListener("click", () => showFromHistory(entry));
+  updateHistoryItem(entry, answered);
+  history.unshift(entry);
+  historyList.prepend(item);
+  for (const old of history.splice(HISTORY_LENGTH)) {
+    old.item.remove();
+    if (old.poster !== poster) URL.revokeObjectURL(old.poster.previewUrl);
+    else old.poster.kept = false;
+  }
+  historyBox.hidden = false;
+}
+
+function showFromHistory(entry) {
+  if (pending) {
+    pending.abort(REPLACED);
+    pending = null;
+  }
+  if (preparing) stopWorker(REPLACED);
+  preparing = null;
+  askWhenReady = false;
+  showProgress("");
+  setBusy(false);
+  clearOutcome();
+  if (poster !== entry.poster) forgetPoster();
+  showPoster(entry.poster);
+  showAnswer(entry.shown.result, { anyway: entry.shown.anyway });
+  bringResultIntoView();
 }
 
 // ---- where the model looked ----
 
-function isEvidence(grid) {
-  return grid && Number.isInteger(grid.rows) && Number.isInteger(grid.columns) && grid.rows > 0
-    && grid.columns > 0 && Array.isArray(grid.values) && grid.values.length === grid.rows
-    && grid.values.every((row) => Array.isArray(row) && row.length === grid.columns && row.every(Number.isFinite));
-}
-
-/** The third (of rows, or of columns) holding most of the pushes of one sign, if one holds at least half. */
-function dominantThird(grid, sign, byRow) {
-  const shares = [0, 0, 0];
-  let total = 0;
-  grid.values.forEach((row, r) => row.forEach((value, c) => {
-    const push = Math.max(0, sign * value);
-    shares[Math.floor(((byRow ? r : c) * 3) / (byRow ? grid.rows : grid.columns))] += push;
-    total += push;
-  }));
-  const largest = shares.indexOf(Math.max(...shares));
-  return total > 0 && shares[largest] >= total / 2 ? largest : null;
-}
-
-/** Where the pushes of one sign sit, in words: "in the top third", "in the bottom left", "spread across". */
-function whereInWords(grid, sign) {
-  if (!grid.values.flat().some((value) => sign * value > 0)) return null;
-  const row = dominantThird(grid, sign, true);
-  const column = dominantThird(grid, sign, false);
-  if (row !== null && column !== null) {
-    const place = row === 1 && column === 1 ? "centre"
-      : `${["top", "middle", "bottom"][row]} ${["left", "centre", "right"][column]}`;
-    return `mostly in the ${place}`;
-  }
-  if (row !== null) return `mostly in the ${["top", "middle", "bottom"][row]} third`;
-  if (column !== null) return `mostly in the ${["left", "central", "right"][column]} third`;
-  return "spread across the poster";
-}
-
-function drawEvidence(grid) {
-  const largest = Math.max(...grid.values.flat().map(Math.abs)) || 1;
-  evidenceMap.width = grid.columns;
-  evidenceMap.height = grid.rows;
-  const context = evidenceMap.getContext("2d");
-  const pixels = context.createImageData(grid.columns, grid.rows);
-  grid.values.flat().forEach((value, index) => {
-    const warm = value > 0; // the colours of styles.css --towards and --away
-    pixels.data.set([warm ? 255 : 30, warm ? 90 : 120, warm ? 20 : 255,
-      Math.round((Math.abs(value) / largest) * 190)], index * 4);
-  });
-  context.putImageData(pixels, 0, 0);
-}
-
 function showEvidence(grid) {
   const usable = isEvidence(grid);
-  evidence.hidden = !usable;
+  evidenceToggle.hidden = !usable;
   setEvidenceShown(false);
   if (!usable) return;
-  drawEvidence(grid);
-  const towards = whereInWords(grid, 1);
-  const away = whereInWords(grid, -1);
-  evidenceDescription.textContent = [
-    towards ? `What pushed towards thriller/crime is ${towards}.`
-      : "Nothing in the poster pushed towards thriller/crime.",
-    away ? `What pushed away from it is ${away}.` : "",
-  ].join(" ").trim();
+  drawEvidence(evidenceMap, grid);
+  evidenceDescription.textContent = evidenceInWords(grid);
 }
 
-function setEvidenceShown(shown) {
-  evidenceToggle.setAttribute("aria-pressed", String(shown));
-  evidenceMap.hidden = !shown;
-  evidenceLegend.hidden = !shown;
+function setEvidenceShown(isShown) {
+  evidenceToggle.setAttribute("aria-expanded", String(isShown));
+  evidenceToggle.textContent = isShown ? "Hide where the model looked" : "Show where the model looked";
+  frame.dataset.evidence = isShown ? "shown" : "hidden";
+  evidenceMap.hidden = !isShown;
+  evidenceLegend.hidden = !isShown;
 }
 
-// ---- input: picker, drop, paste, examples ----
+// ---- input: picker, camera, drop, paste, examples ----
 
 function firstFile(dataTransfer) {
   if (!dataTransfer) return null;
@@ -524,11 +515,13 @@ function acceptDrags() {
   });
 }
 
-input.addEventListener("change", () => {
-  const file = input.files[0];
-  input.value = ""; // so choosing the same file again still counts as a choice
-  if (file) choosePoster(file);
-});
+for (const fileInput of [input, cameraInput]) {
+  fileInput.addEventListener("change", () => {
+    const file = fileInput.files[0];
+    fileInput.value = ""; // so choosing the same file again still counts as a choice
+    if (file) choosePoster(file);
+  });
+}
 
 document.addEventListener("paste", (event) => {
   const file = firstFile(event.clipboardData);
@@ -542,13 +535,21 @@ for (const button of document.querySelectorAll(".example")) {
   button.addEventListener("click", () => chooseExample(button));
 }
 
+// A button, not a <label> for the input: Chromium opens a file input's picker on Space only, a button acts on both.
+chooseButton.addEventListener("click", () => input.click());
+$("camera-button").addEventListener("click", () => cameraInput.click());
+$("drop-zone").addEventListener("click", (event) => {
+  if (!event.target.closest("button")) input.click();
+});
 form.addEventListener("submit", ask);
 cancelButton.addEventListener("click", cancel);
 retryButton.addEventListener("click", () => {
   if (poster) send(poster);
 });
+$("ask-anyway-button").addEventListener("click", askAnyway);
+$("copy-button").addEventListener("click", copyAnswer);
 evidenceToggle.addEventListener("click", () => {
-  setEvidenceShown(evidenceToggle.getAttribute("aria-pressed") !== "true");
+  setEvidenceShown(evidenceToggle.getAttribute("aria-expanded") !== "true");
 });
 acceptDrags();
 

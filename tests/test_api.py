@@ -142,6 +142,9 @@ def test_an_image_unlike_the_training_posters_is_not_a_poster_whatever_its_proba
     assert (body["verdict"], body["certainty"], body["looks_like_a_poster"]) == ("not a poster", "not a poster", False)
     assert (body["label"], body["is_thriller"]) == (None, None)
     assert body["not_a_poster_reason"] is None, "an endpoint without reasons gets none made up"
+    assert body["if_a_poster"] == {
+        "verdict": "thriller/crime", "certainty": "very likely",
+        "message": "Very likely a thriller/crime film: 90% chance it is a thriller/crime film (about 1 film in 4 is one)."}
     assert body["message"] == "This does not look like a movie poster. Try the poster of a movie."
 
 
@@ -164,6 +167,7 @@ def test_a_poster_carries_no_reason_even_if_the_endpoint_sent_one(client, endpoi
     answer_with(endpoint, {**our_endpoint_answer(poster_likeness=0.5), "not_a_poster_reason": "photograph"})
     body = post_json(client, {"data": base64_of(poster_jpeg())}).json_body
     assert (body["verdict"], body["not_a_poster_reason"]) == ("thriller/crime", None)
+    assert "if_a_poster" not in body
 
 
 @pytest.mark.parametrize("reason", ["", "x" * 41, "Photograph", "<script>", 3, ["photograph"]])

@@ -22,8 +22,10 @@ def evidence_towards_the_top(rows: int = EVIDENCE_ROWS, columns: int = EVIDENCE_
 
 
 def endpoint_answer(thriller_probability: float, *, poster_likeness: float = 0.9,
-                    top_genres: tuple = ("Drama", "Crime", "Thriller"), evidence: dict | None = None) -> bytes:
-    """The endpoint's JSON for a poster with this calibrated thriller probability; genres most likely first."""
+                    top_genres: tuple = ("Drama", "Crime", "Thriller"), evidence: dict | None = None,
+                    not_a_poster_reason: str | None = None) -> bytes:
+    """The endpoint's JSON for a poster with this calibrated thriller probability; genres most likely first;
+    a reason only when one is given (an older endpoint sends none)."""
     others = [genre for genre in GENRES if genre not in top_genres]
     genres = [{"genre": genre, "probability": round(0.6 - 0.15 * rank, 2)} for rank, genre in enumerate(top_genres)]
     genres += [{"genre": genre, "probability": 0.02} for genre in others]
@@ -38,6 +40,8 @@ def endpoint_answer(thriller_probability: float, *, poster_likeness: float = 0.9
         "poster_likeness_threshold": POSTER_LIKENESS_THRESHOLD,
         "evidence": evidence or evidence_towards_the_top(),
     }
+    if not_a_poster_reason is not None:
+        answer["not_a_poster_reason"] = not_a_poster_reason
     return json.dumps(answer).encode()
 
 

@@ -9,14 +9,14 @@ from playwright.sync_api import expect
 
 from tests.browser.endpoint_answers import (BASE_RATE, EVIDENCE_COLUMNS, EVIDENCE_ROWS, HARD_TO_TELL_BAND,
                                             VERDICT_ANSWERS, endpoint_answer)
-from tests.browser.pages import (HEADINGS, LOOKS, a_page_with, ask_and_read_answer, ask_button,
-                                 expect_no_accessibility_violations, hold_the_worker, is_predict_post, poster_ready,
-                                 request_sent_for, wait_until_held)
+from tests.browser.pages import (HEADINGS, HEADLINES, LOOKS, a_page_with, ask_and_read_answer, ask_button,
+                                 choose_and_read_answer, expect_no_accessibility_violations, hold_the_worker,
+                                 is_predict_post, request_sent_for, wait_until_held)
 from tests.fake_sagemaker import Behaviour
 from tests.images import encode, poster_art
 
 POSTER_VERDICTS = ["thriller/crime", "hard to tell", "not thriller"]
-EXAMPLES = ["Night Shift", "Picnic Party!", "Moon Garden", "The Long Letter"]
+EXAMPLES = ["Dead Reckoning", "Night Shift", "Picnic Party!", "Moon Garden", "Quarterly Sales (a chart)"]
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +27,14 @@ def poster_file(tmp_path_factory):
 
 
 def answered(page, fake_site, fake_endpoint, poster_file, verdict: str) -> dict:
-    """The page after asking about a poster the endpoint answers with this verdict; returns the API's answer."""
-    fake_endpoint.behaviour = Behaviour(body=VERDICT_ANSWERS[verdict])
+    """The page after choosing a poster the endpoint answers with this verdict; returns the API's answer."""
+    return answered_with(page, fake_site, fake_endpoint, poster_file, VERDICT_ANSWERS[verdict], verdict)
+
+
+def answered_with(page, fake_site, fake_endpoint, poster_file, endpoint_body: bytes, verdict: str) -> dict:
+    fake_endpoint.behaviour = Behaviour(body=endpoint_body)
     page.goto(fake_site)
-    page.set_input_files("#poster-input", poster_file)
-    poster_ready(page)
-    result = ask_and_read_answer(page)
+    result = choose_and_read_answer(page, poster_file)
     assert result["verdict"] == verdict, "the API did not turn the endpoint's answer into the expected verdict"
     expect(page.locator("#answer")).to_be_visible()
     return result
@@ -49,15 +51,30 @@ def test_the_verdict_is_stated_once_in_words_that_fit_it(page, fake_site, fake_e
 
     heading = HEADINGS[verdict]
     expect(page.get_by_role("heading", level=2, name=heading)).to_be_visible()
-    shown = "\n".join(page.locator("main > :not([role=status])").all_inner_texts())
+    shown = "\n".join(page.locator("main > :not([role=status]):not(#history)").all_inner_texts())
     assert shown.count(heading) == 1
-    card = page.locator("#answer").inner_text()
-    assert card.count("thriller/crime movie") <= 1, f"the card repeats the verdict:\n{card}"
     status = page.get_by_role("status")
     expect(status).to_contain_text(heading)
     box = status.bounding_box()
     assert box["width"] <= 1 and box["height"] <= 1, "the status line shows a second copy of the verdict"
     assert page.locator("[aria-live], [role=status], [role=alert]:not([hidden])").count() == 1
+
+
+# One row per line of the README's table of phrasings (base rate 0.25, band [0.2, 0.45)).
+@pytest.mark.parametrize("probability, certainty", [
+    (0.8, "very likely"), (0.6, "likely"), (0.47, "leans"), (0.3, "hard to tell"), (0.1, "unlikely"),
+    (0.04, "very unlikely")])
+def test_the_headline_has_the_certainty_of_the_chance(page, fake_site, fake_endpoint, poster_file, probability,
+                                                      certainty):
+    result = answered_with(page, fake_site, fake_endpoint, poster_file, endpoint_answer(probability),
+                           {"hard to tell": "hard to tell", "unlikely": "not thriller",
+                            "very unlikely": "not thriller"}.get(certainty, "thriller/crime"))
+
+    assert result["certainty"] == certainty
+    expect(page.locator("#verdict")).to_have_text(HEADLINES[certainty])
+    assert result["message"].startswith(HEADLINES[certainty]), "the page and the API's message say the same"
+    expect(page.locator("#verdict")).not_to_contain_text("This is")
+    expect(page.locator("#answer")).not_to_contain_text(re.compile(r"\byou\b|enjoy|like it", re.IGNORECASE))
 
 
 @pytest.mark.parametrize("verdict", POSTER_VERDICTS)
@@ -67,7 +84,7 @@ def test_the_chance_is_shown_next_to_the_base_rate(page, fake_site, fake_endpoin
     percent = f"{round(result['probability'] * 100)}%"
     chance = page.locator("#chance-text")
     expect(chance).to_contain_text(f"{percent} chance")
-    expect(chance).to_contain_text(f"about 1 movie in {round(1 / BASE_RATE)}")
+    expect(chance).to_contain_text(f"about 1 film in {round(1 / BASE_RATE)}")
     expect(page.get_by_role("status")).to_contain_text(percent)
 
 
@@ -87,11 +104,27 @@ def test_the_scale_marks_the_chance_in_the_zone_and_colour_of_the_verdict(
     marker_colour = marker.evaluate("element => getComputedStyle(element).backgroundColor")
     assert marker_colour == heading_colour
     expect(page.locator("#scale")).to_have_attribute("aria-hidden", "true")  # the sentence says it already
+    low, high = (round(edge * 100) for edge in HARD_TO_TELL_BAND)
+    expect(page.locator("#scale-key")).to_contain_text(f"under {low}%: unlikely")
+    expect(page.locator("#scale-key")).to_contain_text(f"{low}% to {high}%: hard to tell")
+
+
+def test_the_explainer_says_what_the_number_means(page, fake_site, fake_endpoint, poster_file):
+    answered(page, fake_site, fake_endpoint, poster_file, "hard to tell")
+    explainer = page.locator("#explainer")
+    explainer.get_by_text("What the number means").click()
+
+    expect(explainer).to_contain_text("about 1 film in 4")
+    expect(explainer).to_contain_text("“hard to tell” band")
+    expect(explainer).to_contain_text("posters it never saw")
+    expect(explainer.get_by_role("link", name=re.compile("key figures"))).to_have_attribute("href", "model.html")
 
 
 def test_the_top_genres_are_listed_with_their_probabilities(page, fake_site, fake_endpoint, poster_file):
     result = answered(page, fake_site, fake_endpoint, poster_file, "not thriller")
 
+    expect(page.locator("#genres")).to_contain_text("Each genre is its own chance")
+    expect(page.locator("#genres")).to_contain_text("either of the two")
     items = page.locator("#genre-list li")
     expect(items).to_have_count(3)
     for item, genre in zip(items.all(), result["genres"][:3]):
@@ -101,9 +134,44 @@ def test_the_top_genres_are_listed_with_their_probabilities(page, fake_site, fak
 def test_not_a_poster_asks_for_a_movie_poster_with_no_verdict_bar(page, fake_site, fake_endpoint, poster_file):
     answered(page, fake_site, fake_endpoint, poster_file, "not a poster")
 
-    expect(page.locator("#verdict")).to_contain_text("Try the poster of a movie")
+    expect(page.locator("#verdict")).to_have_text(HEADINGS["not a poster"])
+    expect(page.locator("#not-a-poster")).to_contain_text("Try the poster of a movie")
     for part in ["#scale", "#chance", "#genres", "#evidence-toggle"]:
         expect(page.locator(part)).to_be_hidden()
+
+
+@pytest.mark.parametrize("reason, words", [
+    ("photograph", "it looks like a photograph"),
+    ("mostly_flat", "most of it is flat, like a screenshot or a chart"),
+    ("odd_shape", "its shape is unlike a poster's"),
+    ("blank", "it is almost blank"),
+    ("unlike_posters", "it looks unlike the posters the model learned from"),
+    ("a_reason_added_later", "it is unlike the posters the model learned from"),
+])
+def test_not_a_poster_says_what_made_it_unlike_a_poster(page, fake_site, fake_endpoint, poster_file, reason, words):
+    result = answered_with(page, fake_site, fake_endpoint, poster_file,
+                           endpoint_answer(0.3, poster_likeness=0.001, not_a_poster_reason=reason), "not a poster")
+
+    assert result["not_a_poster_reason"] == reason
+    expect(page.locator("#not-a-poster-reason")).to_contain_text(f"What makes it unlike a poster: {words}.")
+    expect(page.get_by_role("status")).to_contain_text(words)
+
+
+def test_ask_anyway_shows_the_answer_with_the_warning_kept_beside_it(page, fake_site, fake_endpoint, poster_file):
+    sent = []
+    page.on("request", lambda request: sent.append(request) if is_predict_post(request) else None)
+    answered_with(page, fake_site, fake_endpoint, poster_file,
+                  endpoint_answer(0.62, poster_likeness=0.001, not_a_poster_reason="photograph"), "not a poster")
+
+    page.get_by_role("button", name="Ask anyway").click()
+
+    expect(page.locator("#verdict")).to_have_text(HEADLINES["likely"])
+    expect(page.locator("#poster-warning")).to_contain_text("does not look like a movie poster (it looks like a photograph)")
+    expect(page.locator("#chance-text")).to_contain_text("62% chance")
+    for part in ["#scale", "#genres", "#evidence-toggle"]:
+        expect(page.locator(part)).to_be_visible()
+    expect(page.get_by_role("button", name="Ask anyway")).to_be_hidden()
+    assert len(sent) == 1, "the answer as a poster came with the first answer: nothing is sent twice"
 
 
 def test_where_the_model_looked_is_off_by_default_and_toggled_from_the_keyboard(
@@ -111,19 +179,40 @@ def test_where_the_model_looked_is_off_by_default_and_toggled_from_the_keyboard(
     answered(page, fake_site, fake_endpoint, poster_file, "thriller/crime")
     toggle = page.get_by_role("button", name="Show where the model looked")
     heat_map = page.locator("#evidence-map")
-    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
     expect(heat_map).to_be_hidden()
 
     toggle.focus()
     page.keyboard.press("Space")
-    expect(toggle).to_have_attribute("aria-pressed", "true")
+    toggle = page.get_by_role("button", name="Hide where the model looked")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(toggle).to_be_focused()
     expect(heat_map).to_be_visible()
     expect(page.locator("#evidence-legend")).to_contain_text("pushed towards thriller/crime")
-    assert heat_map.bounding_box() == page.locator("#poster-preview").bounding_box()
+    assert heat_map.bounding_box() == pytest.approx(page.locator("#poster-preview").bounding_box(), abs=0.5)
 
     page.keyboard.press("Enter")
-    expect(toggle).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_role("button", name="Show where the model looked")).to_have_attribute("aria-expanded", "false")
     expect(heat_map).to_be_hidden()
+
+
+def test_the_heat_map_toggle_sits_on_the_poster(page, fake_site, fake_endpoint, poster_file):
+    answered(page, fake_site, fake_endpoint, poster_file, "thriller/crime")
+
+    toggle = page.get_by_role("button", name="Show where the model looked").bounding_box()
+    poster = page.locator("#poster-preview").bounding_box()
+    assert poster["x"] <= toggle["x"] and toggle["x"] + toggle["width"] <= poster["x"] + poster["width"]
+    assert poster["y"] <= toggle["y"] and toggle["y"] + toggle["height"] <= poster["y"] + poster["height"]
+
+
+def test_the_poster_is_dimmed_under_the_heat_map(page, fake_site, fake_endpoint, poster_file):
+    answered(page, fake_site, fake_endpoint, poster_file, "thriller/crime")
+    preview = page.locator("#poster-preview")
+    assert preview.evaluate("image => getComputedStyle(image).filter") == "none"
+
+    page.get_by_role("button", name="Show where the model looked").click()
+
+    expect(preview).to_have_css("filter", re.compile(r"brightness\(0\.\d+\)"))
 
 
 def test_where_the_model_looked_is_described_in_words(page, fake_site, fake_endpoint, poster_file):
@@ -143,30 +232,35 @@ def evidence_grid(value_at) -> dict:
 @pytest.mark.parametrize("value_at, words", [
     (lambda y, x: 1.0 if y >= 0.7 and x >= 0.7 else 0.0, "towards thriller/crime is mostly in the bottom right"),
     (lambda y, x: 0.5, "towards thriller/crime is spread across the poster"),
-    (lambda y, x: -0.5, "Nothing in the poster pushed towards thriller/crime"),
-], ids=["corner", "everywhere", "nothing-towards"])
-def test_the_words_follow_the_evidence(page, fake_site, fake_endpoint, poster_file, value_at, words):
-    fake_endpoint.behaviour = Behaviour(body=endpoint_answer(0.62, evidence=evidence_grid(value_at)))
-    page.goto(fake_site)
-    page.set_input_files("#poster-input", poster_file)
-    poster_ready(page)
-    ask_and_read_answer(page)
+    (lambda y, x: -0.5, "Nothing in the poster pushed strongly towards thriller/crime"),
+    (lambda y, x: 1.0 if y < 0.3 and x < 0.3 else 0.2, "towards thriller/crime is mostly in the top left"),
+    (lambda y, x: 1.0 if y < 0.3 else -0.2, "Marked in magenta, what pushed towards thriller/crime is mostly in the top third.$"),
+], ids=["corner", "everywhere", "nothing-towards", "weak-pushes-are-not-named", "weak-away-is-not-named"])
+def test_the_words_name_only_the_regions_that_are_marked(page, fake_site, fake_endpoint, poster_file, value_at,
+                                                         words):
+    answered_with(page, fake_site, fake_endpoint, poster_file, endpoint_answer(0.62, evidence=evidence_grid(value_at)),
+                  "thriller/crime")
 
     toggle = page.get_by_role("button", name="Show where the model looked")
     expect(toggle).to_have_accessible_description(re.compile(words))
 
 
-def test_the_heat_map_is_warm_where_the_poster_pushed_towards_thriller(page, fake_site, fake_endpoint, poster_file):
-    answered(page, fake_site, fake_endpoint, poster_file, "thriller/crime")
+def pixel_at(page, x_share: float, y_share: float) -> list:
+    return page.locator("#evidence-map").evaluate("""(canvas, [x, y]) => Array.from(canvas.getContext("2d")
+      .getImageData(Math.floor(x * canvas.width), Math.floor(y * canvas.height), 1, 1).data)""", [x_share, y_share])
+
+
+def test_the_heat_map_marks_towards_and_away_in_two_colours_and_leaves_the_rest_clear(
+        page, fake_site, fake_endpoint, poster_file):
+    grid = evidence_grid(lambda y, x: 1.0 if y < 0.3 else -0.5 if y >= 0.7 else 0.1)
+    answered_with(page, fake_site, fake_endpoint, poster_file, endpoint_answer(0.62, evidence=grid), "thriller/crime")
     page.get_by_role("button", name="Show where the model looked").click()
 
-    top, bottom = page.locator("#evidence-map").evaluate("""canvas => {
-      const context = canvas.getContext("2d");
-      return [context.getImageData(4, 0, 1, 1).data, context.getImageData(4, canvas.height - 1, 1, 1).data]
-        .map((pixel) => Array.from(pixel));
-    }""")
-    assert top[0] > top[2] and top[3] > 0, f"top of the poster should be warm: {top}"
-    assert bottom[2] > bottom[0] and bottom[3] > 0, f"bottom of the poster should be cool: {bottom}"
+    top, middle, bottom = pixel_at(page, 0.5, 0.1), pixel_at(page, 0.5, 0.5), pixel_at(page, 0.5, 0.85)
+    assert top[0] > top[2] > top[1] and top[3] > 0, f"pushed towards: magenta, {top}"
+    assert bottom[2] > bottom[0] and bottom[1] > bottom[0] and bottom[3] > 0, f"pushed away: cyan, {bottom}"
+    assert middle[3] == 0, f"a weak push is left unmarked: {middle}"
+    assert top[3] > bottom[3], "the stronger push is the more solid"
 
 
 def test_the_page_asks_the_endpoint_for_evidence(page, fake_site, fake_endpoint, poster_file):
@@ -180,15 +274,13 @@ def test_a_score_that_is_not_a_calibrated_probability_is_not_called_a_chance(
         page, fake_site, fake_endpoint, poster_file):
     fake_endpoint.answer([0.02, 0.98])  # an endpoint of someone else's: a plain list of class scores
     page.goto(fake_site)
-    page.set_input_files("#poster-input", poster_file)
-    poster_ready(page)
-    result = ask_and_read_answer(page)
+    result = choose_and_read_answer(page, poster_file)
 
     assert "base_rate" in result["unavailable"]
-    expect(page.locator("#verdict")).to_have_text(HEADINGS[result["verdict"]])
+    expect(page.locator("#verdict")).to_have_text("Leans towards thriller/crime")
     expect(page.locator("#chance-text")).to_contain_text("98 out of 100")
-    expect(page.locator("#answer")).not_to_contain_text("98%")
-    expect(page.locator("#answer")).not_to_contain_text("chance")
+    expect(page.locator("#answer")).not_to_contain_text("98%", use_inner_text=True)
+    expect(page.locator("#answer")).not_to_contain_text("chance", use_inner_text=True)
     for part in ["#scale", "#genres", "#evidence-toggle"]:
         expect(page.locator(part)).to_be_hidden()
 
@@ -224,14 +316,16 @@ def test_every_state_passes_axe_core_with_no_violations(browser, fake_site, fake
             expect_no_accessibility_violations(page, state)
 
         release_the_worker = hold_the_worker(page)
+        fake_endpoint.behaviour = Behaviour(body=VERDICT_ANSWERS["hard to tell"])
         page.goto(fake_site)
         check("empty")
         page.set_input_files("#poster-input", poster_file)
         expect(page.locator("#progress")).to_be_visible()
         check("preparing")  # held there: the worker that prepares the poster has not loaded yet
-        release_the_worker()
-        poster_ready(page)
-        check("poster-chosen")
+        with page.expect_response(lambda response: is_predict_post(response.request)):
+            release_the_worker()
+        expect(page.locator("#answer")).to_be_visible()
+        check("first-answer")
         for verdict in HEADINGS:
             fake_endpoint.behaviour = Behaviour(body=VERDICT_ANSWERS[verdict])
             ask_and_read_answer(page)
@@ -242,6 +336,18 @@ def test_every_state_passes_axe_core_with_no_violations(browser, fake_site, fake
         page.get_by_role("button", name="Show where the model looked").click()
         expect(page.locator("#evidence-map")).to_be_visible()
         check("evidence-shown")
+
+        fake_endpoint.behaviour = Behaviour(
+            body=endpoint_answer(0.3, poster_likeness=0.001, not_a_poster_reason="mostly_flat"))
+        ask_and_read_answer(page)
+        check("not-a-poster-with-reason")
+        page.get_by_role("button", name="Ask anyway").click()
+        expect(page.locator("#poster-warning")).to_be_visible()
+        check("asked-anyway")
+        page.get_by_role("button", name="Copy the answer").click()
+        expect(page.locator("#copy-note")).not_to_be_empty()
+        page.locator("#explainer summary").click()
+        check("copied-and-explained")
 
         fake_endpoint.fail(503, "ServiceUnavailable")
         ask_and_read_answer(page)
@@ -255,6 +361,7 @@ def test_every_state_passes_axe_core_with_no_violations(browser, fake_site, fake
         expect(page.get_by_role("button", name="Cancel")).to_be_visible()
         check("waiting")
         page.get_by_role("button", name="Cancel").click()
+        expect(page.locator("#notice")).to_contain_text("Cancelled")
         check("cancelled")
         held[0].abort()
         page.unroute("**/predict")
@@ -262,7 +369,8 @@ def test_every_state_passes_axe_core_with_no_violations(browser, fake_site, fake
         fake_endpoint.behaviour = Behaviour(body=VERDICT_ANSWERS["not thriller"])
         page.get_by_role("button", name="Moon Garden").click()
         expect(page.locator("#verdict")).to_have_text(HEADINGS["not thriller"])
-        check("example-answered")
+        expect(page.locator("#history-list li")).to_have_count(2)
+        check("example-answered-with-history")
     finally:
         context.close()
 
