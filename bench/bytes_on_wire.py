@@ -3,7 +3,7 @@
     .venv/bin/python bench/bytes_on_wire.py [--seeds 3]
 
 The real page (static/) runs in headless Chromium; a generated poster of 300, 1,000 and 4,000 px
-height (2:3) is chosen through its file input and the question asked. The POST body is captured
+height (2:3) is chosen through its file input, which asks at once. The POST body is captured
 on its way to the API (Playwright answers it with a canned prediction, so no server is needed).
 The original page's body, `{"data": canvas.toDataURL()}` of the poster drawn at full size, is
 computed in the same browser. Medians over --seeds different posters per size.
@@ -74,12 +74,9 @@ def measure(browser, site_url: str, api_url: str, poster_file: bytes) -> tuple[i
         page.set_default_timeout(60_000)
         page.route(f"{api_url}/predict", fake_api)
         page.goto(site_url)
-        page.locator("input[type=file]").set_input_files(
-            files=[{"name": "poster.jpg", "mimeType": "image/jpeg", "buffer": poster_file}])
-        page.wait_for_function("() => { const image = document.querySelector('form img');"
-                               " return image && image.complete && image.naturalWidth > 0; }")
-        with page.expect_response(f"{api_url}/predict"):
-            page.locator("form [type=submit]").click()
+        with page.expect_response(f"{api_url}/predict"):  # choosing a poster asks at once
+            page.locator("#poster-input").set_input_files(
+                files=[{"name": "poster.jpg", "mimeType": "image/jpeg", "buffer": poster_file}])
         if len(sent) != 1:
             raise SystemExit(f"error: the page sent {len(sent)} requests for one poster")
         original = page.evaluate(ORIGINAL_PAGE_BODY, base64.b64encode(poster_file).decode())

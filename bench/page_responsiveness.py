@@ -1,15 +1,17 @@
-"""How quickly the page is ready after a huge poster is chosen, and answers after the click, measured in Chromium.
+"""How quickly the page prepares a huge poster and answers it, and answers "Ask again", measured in Chromium.
 
     .venv/bin/python bench/page_responsiveness.py [--runs 5]
 
 The whole local stack runs (model endpoint, `chalice local`, the page served with its config.js) and the
-real page is driven in headless Chromium: a 5000x7500 PNG is chosen through the file input, then the
-button pressed. Times are the browser's own (event timestamps to the moment the page marks the poster
-ready or shows the verdict); the main thread's long tasks (over 50 ms) are collected by a
-PerformanceObserver for each phase. Medians over --runs fresh pages. The same runs with the worker
+real page is driven in headless Chromium: a 5000x7500 PNG is chosen through the file input (the page
+prepares it and asks at once), then "Ask again" pressed. Times are the browser's own (event timestamps
+to the moment the page marks the poster ready or shows the answer: verdict, scale, genres, heat map,
+history); the main thread's long tasks (over 50 ms) are collected by a PerformanceObserver for each
+phase: preparing (chosen to ready), asking (ready to the answer shown) and asking again (click to the
+answer shown). Medians over --runs fresh pages. The same runs with the worker
 unavailable (no OffscreenCanvas, as in older browsers, so the poster is prepared on the main thread)
 show what the worker saves.
-Target: the main thread is never blocked more than 100 ms at a time during either phase (worker path).
+Target: the main thread is never blocked more than 100 ms at a time during any phase (worker path).
 """
 import argparse
 import json
@@ -38,7 +40,7 @@ API_ENV = {"SAGEMAKER_CONNECT_TIMEOUT": "2", "SAGEMAKER_READ_TIMEOUT": "20", "SA
 # Installed before the page's own scripts: timestamps of the choice and the click, the moments the page
 # marks the poster ready and shows the answer, and every long task of the main thread.
 MEASURING_SCRIPT = """
-window.bench = {longTasks: [], chosen: null, ready: null, clicked: null, answered: null};
+window.bench = {longTasks: [], chosen: null, ready: null, clicked: null, answered: []};
 new PerformanceObserver((list) => {
   for (const task of list.getEntries()) window.bench.longTasks.push([task.startTime, task.duration]);
 }).observe({type: "longtask", buffered: true});
@@ -49,9 +51,11 @@ document.addEventListener("click", (event) => {
 document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("poster-form");
   const answer = document.getElementById("answer");
+  let shown = false;
   new MutationObserver(() => {
     if (form.dataset.poster === "ready" && window.bench.ready === null) window.bench.ready = performance.now();
-    if (!answer.hidden && window.bench.answered === null) window.bench.answered = performance.now();
+    if (!answer.hidden && !shown) window.bench.answered.push(performance.now());
+    shown = !answer.hidden;
   }).observe(document.body, {attributes: true, subtree: true, attributeFilter: ["data-poster", "hidden"]});
 });
 """
@@ -83,23 +87,33 @@ def measure(browser, site_url: str, poster: Path, with_worker: bool) -> dict:
         page.goto(site_url)
         page.wait_for_load_state("networkidle")
         page.set_input_files("#poster-input", poster)
-        page.wait_for_function("() => window.bench.ready !== null")
+        wait_for_answer(page, 1)
+        page.wait_for_timeout(200)  # the answer's own tasks end before the click
         page.locator("#ask-button").click()
-        page.wait_for_function("() => window.bench.answered !== null || !document.getElementById('error').hidden")
-        if page.locator("#error").is_visible():
-            shown = page.locator("#error-text").inner_text()
-            raise SystemExit(f"error: the page showed an error instead of a verdict: {shown}")
+        wait_for_answer(page, 2)
         page.wait_for_timeout(200)  # a long task is reported once it has ended
         bench = page.evaluate("window.bench")
     finally:
         context.close()
-    return {"ready_ms": bench["ready"] - bench["chosen"], "answer_ms": bench["answered"] - bench["clicked"],
+    first, again = bench["answered"][:2]
+    return {"ready_ms": bench["ready"] - bench["chosen"], "first_answer_ms": first - bench["ready"],
+            "answer_ms": again - bench["clicked"],
             "longest_preparing_ms": longest_task_ms(bench["longTasks"], bench["chosen"], bench["ready"]),
-            "longest_asking_ms": longest_task_ms(bench["longTasks"], bench["clicked"], bench["answered"])}
+            "longest_asking_ms": max(longest_task_ms(bench["longTasks"], bench["ready"], first),
+                                     longest_task_ms(bench["longTasks"], bench["clicked"], again))}
+
+
+def wait_for_answer(page, count: int) -> None:
+    page.wait_for_function(f"() => window.bench.answered.length >= {count}"
+                           " || !document.getElementById('error').hidden")
+    if page.locator("#error").is_visible():
+        shown = page.locator("#error-text").inner_text()
+        raise SystemExit(f"error: the page showed an error instead of an answer: {shown}")
 
 
 def summary(runs: list[dict]) -> dict:
     return {"ready_ms": statistics.median(run["ready_ms"] for run in runs),
+            "first_answer_ms": statistics.median(run["first_answer_ms"] for run in runs),
             "answer_ms": statistics.median(run["answer_ms"] for run in runs),
             "longest_preparing_ms": max(run["longest_preparing_ms"] for run in runs),
             "longest_asking_ms": max(run["longest_asking_ms"] for run in runs)}
@@ -132,13 +146,15 @@ def main() -> None:
 
     table = []
     print("longest tasks: 0 means none over 50 ms (the shortest the browser reports)")
-    print(f"{'prepared':<30} {'chosen->ready':>14} {'click->verdict':>15} {'longest task: preparing':>24}"
-          f" {'asking':>7}")
+    print(f"{'prepared':<30} {'chosen->ready':>14} {'ready->answer':>14} {'ask again->answer':>18}"
+          f" {'longest task: preparing':>24} {'asking':>7}")
     for label, result in results.items():
-        print(f"{label:<30} {result['ready_ms']:>11.0f} ms {result['answer_ms']:>12.0f} ms"
+        print(f"{label:<30} {result['ready_ms']:>11.0f} ms {result['first_answer_ms']:>11.0f} ms"
+              f" {result['answer_ms']:>15.0f} ms"
               f" {result['longest_preparing_ms']:>21.0f} ms {result['longest_asking_ms']:>4.0f} ms")
-        table.append({"poster prepared": label, "chosen to button ready (ms, median)": round(result["ready_ms"]),
-                      "click to verdict (ms, median)": round(result["answer_ms"]),
+        table.append({"poster prepared": label, "chosen to poster ready (ms, median)": round(result["ready_ms"]),
+                      "ready to answer shown (ms, median)": round(result["first_answer_ms"]),
+                      "Ask again to answer shown (ms, median)": round(result["answer_ms"]),
                       "longest main-thread task while preparing (ms, max)": round(result["longest_preparing_ms"]),
                       "longest main-thread task while asking (ms, max)": round(result["longest_asking_ms"])})
     worker = results["in a worker (OffscreenCanvas)"]
@@ -151,8 +167,9 @@ def main() -> None:
     print("RESULT " + json.dumps({
         "benchmark": "page_responsiveness", "target": f"no main-thread task over {TARGET_LONGEST_TASK_MS} ms",
         "verdict": verdict,
-        "summary": f"5000x7500 PNG: ready {worker['ready_ms']:.0f} ms after choosing, verdict "
-                   f"{worker['answer_ms']:.0f} ms after the click, {longest_words} on the main thread "
+        "summary": f"5000x7500 PNG: ready {worker['ready_ms']:.0f} ms after choosing, answered "
+                   f"{worker['first_answer_ms']:.0f} ms later, again {worker['answer_ms']:.0f} ms after "
+                   f"Ask again, {longest_words} on the main thread "
                    f"(prepared on the main thread instead: {main_thread['longest_preparing_ms']:.0f} ms)",
         "table": table}))
 
