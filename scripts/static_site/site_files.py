@@ -33,8 +33,9 @@ CONTENT_TYPES = {
     ".woff2": "font/woff2",
 }
 
-# index.html and config.js are revalidated on every visit. index.html asks for every other file of the site
-# as NAME?v=<content hash>, so a release changes those URLs and the files themselves can be cached for a year.
+# Pages (index.html, model.html, any *.html) and config.js are revalidated on every visit. A page asks for every
+# other file of the site as NAME?v=<content hash>, so a release changes those URLs and the files themselves can be
+# cached for a year.
 NO_CACHE = "no-cache"
 LONG_CACHE = "public, max-age=31536000, immutable"
 NO_CACHE_KEYS = frozenset({INDEX_KEY, CONFIG_KEY})
@@ -69,14 +70,18 @@ def collect_site_files(source: Path, api_url: str) -> list[SiteFile]:
         if content_type is None:
             raise SyncError(f"{path} has an unknown file type {path.suffix or '(none)'!r}: "
                             f"add it to CONTENT_TYPES in scripts/static_site/site_files.py or remove the file.")
-        cache_control = NO_CACHE if key in NO_CACHE_KEYS else LONG_CACHE
+        cache_control = NO_CACHE if key in NO_CACHE_KEYS or is_page(key) else LONG_CACHE
         files.append(SiteFile(key, path.read_bytes(), content_type, cache_control))
-    return [published_index(file, files, api_url) if file.key == INDEX_KEY else file for file in files]
+    return [published_index(file, files, api_url) if is_page(file.key) else file for file in files]
+
+
+def is_page(key: str) -> bool:
+    return key.endswith(".html")
 
 
 def published_index(index: SiteFile, files: list[SiteFile], api_url: str) -> SiteFile:
-    """index.html with each reference to a long-cached file of the site suffixed ?v=<its content hash>, and
-    its CSP connect-src narrowed to the API's origin."""
+    """A page (index.html or another) with each reference to a long-cached file of the site suffixed
+    ?v=<its content hash>, and its CSP connect-src narrowed to the API's origin."""
     versions = {file.key: file.md5[:12] for file in files if file.cache_control == LONG_CACHE}
 
     def versioned(match: re.Match) -> str:
