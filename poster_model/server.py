@@ -5,8 +5,8 @@ unchanged boto3 call reaches it through AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME, and 
 container contract (`GET /ping`, `POST /invocations`) that SageMaker itself calls.
 
 Errors come back as real SageMaker sends them, so boto3 raises the same exceptions:
-- an unknown endpoint name: ValidationError (400); a body over 6 MB: ValidationError (413), both
-  refused by SageMaker itself before any container sees the request;
+- an unknown endpoint name or CustomAttributes over 1,024 characters: ValidationError (400); a body over
+  6 MB: ValidationError (413), all refused by SageMaker itself before any container sees the request;
 - whatever the model container refuses or fails on (not an image or empty body 400, Accept
   without JSON 406, unsupported Content-Type 415, model failure 500): ModelError (424) carrying
   OriginalStatusCode and OriginalMessage, as SageMaker wraps every container error.
@@ -34,6 +34,9 @@ DEFAULT_ENDPOINT_NAME = "is-this-movie-a-thriller-local"
 LOCAL_ACCOUNT_ID = "000000000000"
 """Stands for the caller's AWS account in messages, as other local AWS stand-ins do."""
 PRODUCTION_VARIANT = "AllTraffic"
+MAX_CUSTOM_ATTRIBUTES_CHARS = 1024
+"""InvokeEndpoint's CustomAttributes: at most 1,024 characters (the service model's max, which botocore does not check
+before sending: SageMaker answers longer ones with a ValidationError)."""
 READ_LIMIT_BYTES = 32 * 1024 * 1024
 """Bodies up to this size get SageMaker's JSON error; waitress refuses larger ones outright."""
 
@@ -118,6 +121,11 @@ def create_app(classifier: invocation.Classifier, served_endpoint_name: str = DE
         """The SageMaker runtime's InvokeEndpoint: container errors come back as ModelError (424)."""
         if endpoint_name != served_endpoint_name:
             return json_error("ValidationError", f"Endpoint {endpoint_name} of account {account_id} not found.", 400)
+        custom_attributes = flask.request.headers.get(invocation.CUSTOM_ATTRIBUTES_HEADER)
+        if custom_attributes is not None and len(custom_attributes) > MAX_CUSTOM_ATTRIBUTES_CHARS:
+            return json_error("ValidationError", "1 validation error detected: Value at 'customAttributes' failed to "
+                              f"satisfy constraint: Member must have length less than or equal to "
+                              f"{MAX_CUSTOM_ATTRIBUTES_CHARS}", 400)
         data = read_body()
         try:
             invocation.check_payload_size(len(data))
@@ -125,8 +133,7 @@ def create_app(classifier: invocation.Classifier, served_endpoint_name: str = DE
             return json_error("ValidationError", error.message, 413)
         try:
             body, content_type = invocation.invoke(
-                classifier, data, flask.request.content_type, flask.request.headers.get("Accept"),
-                flask.request.headers.get(invocation.CUSTOM_ATTRIBUTES_HEADER))
+                classifier, data, flask.request.content_type, flask.request.headers.get("Accept"), custom_attributes)
         except invocation.ModelInvocationError as error:
             note_refusal(error)
             return json_error("ModelError", error.runtime_message(), 424,

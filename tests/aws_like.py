@@ -84,10 +84,10 @@ def contract_violations(value, shape, path: str) -> list[str]:
 
 
 def matches_pattern(pattern: str, value: str) -> bool:
-    """The model's patterns are searched for, not implicitly anchored (Smithy's @pattern); one Python's re cannot
-    read (Java's \\p{...} classes) is not checked here."""
+    """AWS checks a value against the whole pattern (SageMaker refuses "under_scores" as an EndpointName whose
+    pattern has no closing $); a pattern Python's re cannot read (Java's \\p{...} classes) is not checked here."""
     try:
-        return re.search(pattern, value) is not None
+        return re.fullmatch(pattern, value, re.DOTALL) is not None
     except re.error:
         return True
 

@@ -7,6 +7,7 @@ import pytest
 from scripts.alarms import main
 from tests.aws_like import contract_parameters  # noqa: F401
 from tests.moto_server import REGION
+from tests.servers import PROJECT_ROOT
 
 pytestmark = pytest.mark.usefixtures("contract_parameters")
 """Every AWS call these tests make is checked against the service model (tests/aws_like.py)."""
@@ -16,6 +17,35 @@ FUNCTION_NAME = "is-this-movie-a-thriller-prod"
 ENDPOINT_NAME = "is-this-movie-a-thriller"
 API_STAGE = "api"
 EMAIL = "ops@example.com"
+
+
+def record_deployment(chalice_dir, stage: str, api_id: str, api_stage: str) -> None:
+    """What `chalice deploy --stage STAGE` records: the function and the API's URL, which ends in its API Gateway
+    stage."""
+    (chalice_dir / "deployed" / f"{stage}.json").write_text(json.dumps({"resources": [
+        {"name": "api_handler", "resource_type": "lambda_function",
+         "lambda_arn": f"arn:aws:lambda:{REGION}:123456789012:function:{API_NAME}-{stage}"},
+        {"name": "rest_api", "resource_type": "rest_api", "rest_api_id": api_id,
+         "rest_api_url": f"https://{api_id}.execute-api.{REGION}.amazonaws.com/{api_stage}/"},
+    ]}))
+
+
+def test_the_dev_and_prod_stages_alarms_watch_different_api_gateway_stages(aws, tmp_path):
+    """Chalice names both stages' REST APIs after the app, and API Gateway's metrics are per ApiName and Stage: only
+    a stage of their own (api_gateway_stage in .chalice/config.json) keeps dev's 5xx out of prod's alarm."""
+    config = json.loads((PROJECT_ROOT / ".chalice" / "config.json").read_text())
+    chalice_dir = tmp_path / ".chalice"
+    (chalice_dir / "deployed").mkdir(parents=True)
+    (chalice_dir / "config.json").write_text(json.dumps(config))
+    apigateway = boto3.client("apigateway", region_name=REGION)
+    for stage in ("dev", "prod"):
+        api_id = apigateway.create_rest_api(name=config["app_name"])["id"]
+        record_deployment(chalice_dir, stage, api_id, config["stages"][stage].get("api_gateway_stage", "api"))
+        assert main(["--stage", stage, "--project-dir", str(tmp_path)]) == 0
+    alarms = boto3.client("cloudwatch", region_name=REGION).describe_alarms()["MetricAlarms"]
+    watched = {alarm["AlarmName"]: dimensions_of(alarm) for alarm in alarms if alarm["MetricName"] == "5XXError"}
+    assert len(watched) == 2
+    assert len({json.dumps(dimensions, sort_keys=True) for dimensions in watched.values()}) == 2
 
 
 @pytest.fixture

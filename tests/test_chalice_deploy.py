@@ -133,7 +133,7 @@ def test_chalice_deploy_creates_the_function_with_the_stages_settings_and_the_ap
     assert variables["SAGEMAKER_ENDPOINT_NAME"] == f"{APP}-{STAGE}"
     assert configuration["Runtime"] == "python3.11"
     assert (configuration["Timeout"], configuration["MemorySize"]) == (25, 512)
-    assert record["rest_api"]["rest_api_url"].endswith("/api/")
+    assert record["rest_api"]["rest_api_url"].endswith(f"/{STAGE}/"), "each stage deploys its own API Gateway stage"
 
 
 def test_gateway_settings_apply_to_the_deployed_api(deploy_flow):
