@@ -21,7 +21,8 @@ HEADLINES = {
     "not a poster": "This does not look like a movie poster",
 }
 """The scale of phrasings (README's table): never "This is..." and nothing about the visitor's taste."""
-VERY_LIKELY_FROM, LIKELY_FROM = 0.75, 0.5
+VERY_LIKELY_FROM_PERCENT, LIKELY_ABOVE_PERCENT = 75, 50
+"""On the chance as shown (a whole percent), so that "likely" never stands next to "50%"."""
 VERY_UNLIKELY_SHARE_OF_BASE_RATE = 0.25
 """Under a quarter of the base rate (about 1 in 16 with a base rate of 1 in 4): very unlikely."""
 NOT_A_POSTER_REASON_WORDS = {
@@ -148,17 +149,22 @@ def certainty_for(probability_of_thriller: float, verdict: str, base_rate: float
     """The step of the phrasing scale (a key of HEADLINES): the verdict says which side, the calibrated
     probability how firmly; under even odds a thriller verdict only "leans"."""
     if verdict == THRILLER:
-        if probability_of_thriller >= VERY_LIKELY_FROM:
+        shown = whole_percent(probability_of_thriller)
+        if shown >= VERY_LIKELY_FROM_PERCENT:
             return "very likely"
-        return "likely" if probability_of_thriller >= LIKELY_FROM else "leans"
+        return "likely" if shown > LIKELY_ABOVE_PERCENT else "leans"
     if verdict == NOT_THRILLER:
         very_unlikely = probability_of_thriller < VERY_UNLIKELY_SHARE_OF_BASE_RATE * base_rate
         return "very unlikely" if very_unlikely else "unlikely"
     return verdict
 
 
+def whole_percent(probability: float) -> int:
+    return math.floor(probability * 100 + 0.5)  # as the page rounds (JavaScript's Math.round)
+
+
 def percent(probability: float) -> str:
-    return f"{math.floor(probability * 100 + 0.5)}%"  # as the page rounds (JavaScript's Math.round)
+    return f"{whole_percent(probability)}%"
 
 
 def base_rate_words(base_rate: float) -> str:
@@ -230,7 +236,7 @@ def reduced_answer(probabilities: list[float], settings: Settings) -> dict:
     best = max(range(len(probabilities)), key=probabilities.__getitem__)
     is_thriller = best == settings.thriller_index
     verdict = THRILLER if is_thriller else NOT_THRILLER
-    score = math.floor(probabilities[settings.thriller_index] * 100 + 0.5)
+    score = whole_percent(probabilities[settings.thriller_index])
     side = "towards" if is_thriller else "away from"
     return {
         "verdict": verdict,

@@ -78,7 +78,7 @@ function showScale(parts, result, tone) {
   for (const [zone, [from, to]] of Object.entries(zones)) place(parts[`scale-${zone}`], from, to);
   parts["scale-key-below"].textContent = `under ${percentOf(low)}: unlikely`;
   parts["scale-key-band"].textContent = `${percentOf(low)} to ${percentOf(high)}: hard to tell`;
-  parts["scale-key-above"].textContent = `${percentOf(high)} or more: leans towards thriller/crime (likely from 50%)`;
+  parts["scale-key-above"].textContent = `${percentOf(high)} or more: leans towards thriller/crime; likely above 50%`;
   parts["scale-base-rate"].style.setProperty("--at", String(result.base_rate));
   parts["scale-marker"].style.setProperty("--at", String(result.probability));
   parts.scale.dataset.tone = tone;

@@ -2,6 +2,7 @@
 import base64
 import io
 import json
+import math
 
 import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
@@ -108,8 +109,11 @@ def test_our_endpoints_answer_becomes_a_verdict_with_calibrated_probability_base
 @pytest.mark.parametrize("probability, verdict, certainty, headline", [
     (0.8, "thriller/crime", "very likely", "Very likely a thriller/crime film"),
     (0.75, "thriller/crime", "very likely", "Very likely a thriller/crime film"),
+    (0.745, "thriller/crime", "very likely", "Very likely a thriller/crime film"),
     (0.6, "thriller/crime", "likely", "Likely a thriller/crime film"),
-    (0.5, "thriller/crime", "likely", "Likely a thriller/crime film"),
+    (0.505, "thriller/crime", "likely", "Likely a thriller/crime film"),
+    (0.5, "thriller/crime", "leans", "Leans towards thriller/crime"),
+    (0.495, "thriller/crime", "leans", "Leans towards thriller/crime"),
     (0.44, "thriller/crime", "leans", "Leans towards thriller/crime"),
     (0.4, "thriller/crime", "leans", "Leans towards thriller/crime"),
     (0.39, "hard to tell", "hard to tell", "Hard to tell from this poster"),
@@ -123,7 +127,7 @@ def test_the_message_has_the_certainty_of_the_calibrated_probability(
     answer_with(endpoint, our_endpoint_answer(thriller_probability=probability))
     body = post_json(client, {"data": base64_of(poster_jpeg())}).json_body
     assert (body["verdict"], body["certainty"], body["probability"]) == (verdict, certainty, probability)
-    assert body["message"].startswith(f"{headline}: {round(probability * 100)}% chance")
+    assert body["message"].startswith(f"{headline}: {math.floor(probability * 100 + 0.5)}% chance")
     assert not body["message"].startswith("This is"), "a chance is never announced as a fact"
     assert "like" not in body["message"].replace("Likely", "").replace("likely", ""), "no guess at taste"
 
