@@ -112,3 +112,24 @@ def is_iam_propagation_error(error: ClientError) -> bool:
     message = str(error.response.get("Error", {}).get("Message", "")).lower()
     return code in IAM_PROPAGATION_CODES or (code == "ValidationException"
                                              and any(phrase in message for phrase in IAM_PROPAGATION_PHRASES))
+
+PERMISSIONS_NO_CALL_SHOWS = {
+    "iam:PassRole": "CreateModel and CreateTransformJob pass the stage's execution role to SageMaker (SageMaker "
+                    "Developer Guide, \"How to use SageMaker AI execution roles\"); chalice deploy passes the "
+                    "function's role to Lambda",
+    "iam:CreateServiceLinkedRole": "the first RegisterScalableTarget of a SageMaker variant creates "
+                                   "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint (Application Auto "
+                                   "Scaling User Guide, \"Amazon SageMaker AI and Application Auto Scaling\")",
+    "sagemaker:DescribeEndpoint": "Application Auto Scaling checks the variant as the caller (SageMaker Developer "
+                                  "Guide, \"Auto scaling prerequisites\")",
+    "sagemaker:DescribeEndpointConfig": "the same prerequisites",
+    "sagemaker:UpdateEndpointWeightsAndCapacities": "the same prerequisites: scaling changes the variant's count",
+    "cloudwatch:PutMetricAlarm": "a target-tracking policy creates its CloudWatch alarms as the caller (Application "
+                                 "Auto Scaling User Guide, \"Target tracking scaling policies\")",
+    "cloudwatch:DescribeAlarms": "the same target-tracking policy",
+    "cloudwatch:DeleteAlarms": "the same target-tracking policy, when it is replaced or deregistered",
+    "acm:AddTagsToCertificate": "RequestCertificate with Tags also needs it (ACM User Guide, \"Tag ACM "
+                                "certificates\")",
+}
+"""Permissions the deploying identity needs although no call of the tooling names them: AWS uses them on the
+caller's behalf. deploy/deployer-policy.json must hold them beside the actions of the calls themselves."""

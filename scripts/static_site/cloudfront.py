@@ -8,7 +8,6 @@ operator added (a function, another response headers policy) stays.
 import re
 import time
 
-from botocore import xform_name
 from botocore.exceptions import WaiterError
 
 from scripts.aws_contract import same_setting
@@ -68,11 +67,18 @@ def security_headers_config(bucket: str) -> dict:
     }
 
 
+POLICY_CALLS = {
+    "CachePolicy": ("list_cache_policies", "get_cache_policy", "update_cache_policy", "create_cache_policy"),
+    "ResponseHeadersPolicy": ("list_response_headers_policies", "get_response_headers_policy",
+                              "update_response_headers_policy", "create_response_headers_policy"),
+}
+"""The same four calls for either kind of policy (list, get, update, create)."""
+
+
 def ensure_policy(cloudfront, kind: str, config: dict) -> str:
     """The Id of the custom policy of this kind ("CachePolicy" or "ResponseHeadersPolicy") named config["Name"],
     created, or updated where its configuration differs."""
-    snake = xform_name(kind)
-    list_policies = getattr(cloudfront, xform_name(f"List{kind[:-len('Policy')]}Policies"))
+    list_policies, get_policy, update_policy, create_policy = (getattr(cloudfront, name) for name in POLICY_CALLS[kind])
     marker = None
     while True:
         listing = list_policies(Type="custom", **({"Marker": marker} if marker else {}))[f"{kind}List"]
@@ -81,14 +87,14 @@ def ensure_policy(cloudfront, kind: str, config: dict) -> str:
             if policy[f"{kind}Config"]["Name"] != config["Name"]:
                 continue
             if not same_setting(policy[f"{kind}Config"], config):
-                etag = getattr(cloudfront, f"get_{snake}")(Id=policy["Id"])["ETag"]
-                getattr(cloudfront, f"update_{snake}")(Id=policy["Id"], IfMatch=etag, **{f"{kind}Config": config})
+                etag = get_policy(Id=policy["Id"])["ETag"]
+                update_policy(Id=policy["Id"], IfMatch=etag, **{f"{kind}Config": config})
                 print(f"updated CloudFront {kind} {config['Name']}")
             return policy["Id"]
         marker = listing.get("NextMarker")
         if not marker:
             break
-    created = getattr(cloudfront, f"create_{snake}")(**{f"{kind}Config": config})[kind]
+    created = create_policy(**{f"{kind}Config": config})[kind]
     print(f"created CloudFront {kind} {config['Name']}")
     return created["Id"]
 
