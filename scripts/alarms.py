@@ -7,8 +7,9 @@ Alarms: the API's 5xx rate, the function's errors and throttles, the model endpo
 latency. Each notifies the topic <function>-alarms when it fires and when it clears; --alarm-email
 subscribes an address to it (AWS sends a confirmation mail first). The dashboard <function> shows the
 same metrics with the API's own ones: verdicts, refusals by error code, endpoint failures by kind (the
-EMF metrics of chalicelib/observability.py). Every call overwrites what it creates, so re-running it
-after each deploy changes nothing that is already right.
+EMF metrics of chalicelib/observability.py), and whether visitors agree with the verdicts (chalicelib/
+feedback_metrics.py). Every call overwrites what it creates, so re-running it after each deploy changes nothing
+that is already right.
 """
 import argparse
 import json
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import boto3
 
+from chalicelib.feedback_metrics import FEEDBACK_METRIC
 from chalicelib.observability import DEFAULT_NAMESPACE
 from scripts.api_gateway_settings import api_url_location, deployed_api_location
 from scripts.aws_failures import run_reporting_failures
@@ -157,6 +159,8 @@ def dashboard_body(deployment: Deployment, alarm_arns: list[str]) -> dict:
          "properties": {"title": "Alarms", "alarms": alarm_arns}},
         metric_widget("Verdicts", [[search(d.namespace, ("service", "verdict"), service, "Requests")]],
                       d.region),
+        metric_widget("Visitors agree: answers to \"Was this right?\" by verdict and agreement",
+                      [[search(d.namespace, ("service", "verdict", "agreement"), service, FEEDBACK_METRIC)]], d.region),
         metric_widget("Refusals by error code",
                       [[search(d.namespace, ("service", "error_code"), service, "Refusals")]], d.region),
         metric_widget("Endpoint failures by kind",

@@ -14,6 +14,7 @@ Then the stage's table, bucket and key are made with scripts/feedback_store.py's
 import argparse
 import base64
 import contextlib
+import hashlib
 import io
 import json
 import logging
@@ -53,6 +54,9 @@ class JournalledStore:
         self.journal = journal
         self.keeps_writes = keeps_writes
         self.lock = threading.Lock()
+        self.journalled: set[str] = set()
+        """Digests of the writes in the journal: the same write again (the store's setup at each start) is not
+        appended twice."""
 
     def __call__(self, environ, start_response):
         method, target = environ["REQUEST_METHOD"], environ.get("HTTP_X_AMZ_TARGET", "")
@@ -76,7 +80,11 @@ class JournalledStore:
         return answer
 
     def append(self, entry: dict) -> None:
+        digest = write_digest(entry)
         with self.lock, open(self.journal, "a", encoding="utf-8") as handle:
+            if digest in self.journalled:
+                return
+            self.journalled.add(digest)
             handle.write(json.dumps(entry) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
@@ -88,6 +96,7 @@ class JournalledStore:
         entries = [json.loads(line) for line in self.journal.read_text(encoding="utf-8").splitlines() if line]
         current = [entry for entry in entries if not expired(entry, retention_s, now)]
         for entry in current:
+            self.journalled.add(write_digest(entry))
             builder = EnvironBuilder(method=entry["method"], path=entry["path"], query_string=entry["query"],
                                      headers={k: v for k, v in entry["headers"].items() if v},
                                      data=base64.b64decode(entry["body"]))
@@ -97,6 +106,11 @@ class JournalledStore:
             temporary.write_text("".join(json.dumps(entry) + "\n" for entry in current), encoding="utf-8")
             temporary.replace(self.journal)
         return len(current)
+
+
+def write_digest(entry: dict) -> str:
+    what = (entry["method"], entry["path"], entry["query"], entry["headers"].get("X-Amz-Target", ""), entry["body"])
+    return hashlib.sha256(json.dumps(what).encode()).hexdigest()
 
 
 def expired(entry: dict, retention_s: float, now: float) -> bool:

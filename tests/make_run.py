@@ -13,7 +13,7 @@ MAKE_RUN = ["make", "--no-print-directory", "-o", ".venv/.installed", "run"]
 
 
 def stack_ports():
-    return {"ENDPOINT_PORT": free_port(), "API_PORT": free_port(), "SITE_PORT": free_port()}
+    return {"ENDPOINT_PORT": free_port(), "API_PORT": free_port(), "SITE_PORT": free_port(), "STORE_PORT": free_port()}
 
 
 def processes_serving(ports) -> list[int]:

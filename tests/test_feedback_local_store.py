@@ -76,3 +76,16 @@ def test_the_report_says_so_when_nothing_was_kept_locally_yet(tmp_path):
     report = subprocess.run([sys.executable, "scripts/feedback_report.py", "--stage", "local", "--journal",
                              str(tmp_path / "none.jsonl")], capture_output=True, text=True, timeout=120)
     assert report.returncode == 1 and "No local feedback yet" in report.stderr
+
+
+def test_restarting_the_store_adds_nothing_to_the_journal(tmp_path):
+    journal = tmp_path / "journal.jsonl"
+    for _ in range(2):
+        store, _url = running_store(journal)
+        with store:
+            pass
+        lines = journal.read_text().splitlines()
+    store, _url = running_store(journal)
+    with store:
+        pass
+    assert journal.read_text().splitlines() == lines
