@@ -72,6 +72,16 @@ def answer_every_call_at_once(client) -> list:
     return calls
 
 
+def answer_key_reads_at_once(ssm) -> None:
+    """The stage's prediction-id key from SSM, answered at once: read once per container, then cached."""
+    from botocore.awsrequest import AWSResponse
+
+    body = json.dumps({"Parameter": {"Name": "key", "Type": "SecureString",
+                                     "Value": base64.b64encode(bytes(32)).decode()}}).encode()
+    ssm.meta.events.register("before-send.ssm.GetParameter", lambda request, **_: AWSResponse(
+        request.url, 200, {"Content-Type": "application/x-amz-json-1.1"}, InstantBody(body)))
+
+
 def proxy_event(body: str | None, content_type: str | None, method: str = "POST", route: str = "/predict") -> dict:
     """An API Gateway REST proxy event as Lambda receives it for METHOD /api/ROUTE (POST /api/predict)."""
     headers = {"Host": "api.example.com", "Origin": "https://thriller.example.com"}
@@ -131,12 +141,15 @@ def main() -> None:
     from chalicelib.image_normalizing import normalize_image
     from chalicelib.request_parsing import parse_predict_request
     from chalicelib.sagemaker_endpoint import invoke_endpoint, sagemaker_client
-    from chalicelib.settings import load_settings
+    from chalicelib.feedback import signed_prediction_id
+    from chalicelib.feedback_store import client as feedback_client
+    from chalicelib.settings import load_feedback_settings, load_settings
 
     # each request's JSON log line and EMF records go to stdout: their cost is real, their text is kept off the output
     quiet = contextlib.redirect_stdout(open(os.devnull, "w"))
     settings = load_settings()
     calls = answer_every_call_at_once(sagemaker_client(settings))
+    answer_key_reads_at_once(feedback_client("ssm"))
 
     page_jpeg = encode(poster_art(341, 512, seed=1), "JPEG", quality=85)
     floor = "GET /health (floor)"
@@ -158,6 +171,8 @@ def main() -> None:
             response = app(event, context)
         if response["statusCode"] != 200:
             raise SystemExit(f"error: {name} answered {response['statusCode']}: {response['body']}")
+        if event["path"] == "/predict" and "prediction_id" not in json.loads(response["body"]):
+            raise SystemExit(f"error: {name} answered without a signed prediction_id")
     calls.clear()
     with quiet:
         durations = time_alternately({name: functools.partial(app, event, context) for name, event in requests.items()},
@@ -185,6 +200,8 @@ def main() -> None:
                                                                 settings.max_image_pixels),
         "boto3 invoke_endpoint (stubbed send)": lambda: invoke_endpoint(settings, jpeg),
         "check answer and shape JSON": lambda: prediction_answer(parse_endpoint_answer(MODEL_ANSWER, 2), settings),
+        "sign the prediction_id (SHA-256, HMAC)": lambda: signed_prediction_id(
+            {"verdict": "thriller/crime", "probability": 0.41}, image, load_feedback_settings(), bytes(32), time.time()),
     }
     print("  where the typical request's time goes (median):")
     for name, call in stages.items():
