@@ -16,20 +16,21 @@ DEPLOY_SOURCES = sorted(
     [*PROJECT_ROOT.glob("scripts/model_deploy/*.py"), *PROJECT_ROOT.glob("scripts/static_site/*.py")]
     + [PROJECT_ROOT / "scripts" / name for name in (
         "deploy_model.py", "batch_transform.py", "sync_static.py", "alarms.py", "api_gateway_settings.py",
-        "log_retention.py")])
+        "log_retention.py", "feedback_store.py", "feedback_report.py")])
 """The scripts of `make deploy`, `make deploy-model` and the batch transform (a new deploy script joins here)."""
 CLIENT_NAMES = {"s3": "s3", "iam": "iam", "sagemaker": "sagemaker", "logs": "logs",
                 "autoscaling": "application-autoscaling", "cloudfront": "cloudfront", "cdn": "cloudfront",
                 "acm": "acm", "route53": "route53", "sts": "sts", "sns": "sns", "cloudwatch": "cloudwatch",
-                "apigateway": "apigateway"}
+                "apigateway": "apigateway", "dynamodb": "dynamodb", "ssm": "ssm"}
 """The variable names the scripts give their boto3 clients."""
 S3_ACTIONS = {"HeadBucket": "ListBucket", "ListObjectsV2": "ListBucket", "HeadObject": "GetObject",
               "DeleteObjects": "DeleteObject", "PutPublicAccessBlock": "PutBucketPublicAccessBlock",
-              "GetPublicAccessBlock": "GetBucketPublicAccessBlock"}
+              "GetPublicAccessBlock": "GetBucketPublicAccessBlock", "PutBucketEncryption": "PutEncryptionConfiguration",
+              "PutBucketLifecycleConfiguration": "PutLifecycleConfiguration"}
 """Service Authorization Reference, Amazon S3: the operations whose IAM action has another name."""
 NEEDS_NO_PERMISSION = {("sts", "GetCallerIdentity")}
 """STS: "No permissions are required to perform this operation" (GetCallerIdentity API reference)."""
-WAITER_OPERATIONS = {("cloudfront", "distribution_deployed"): "GetDistribution"}
+WAITER_OPERATIONS = {("cloudfront", "distribution_deployed"): "GetDistribution", ("dynamodb", "table_exists"): "DescribeTable"}
 
 loader = botocore.session.get_session()
 
