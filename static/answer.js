@@ -110,10 +110,11 @@ export function renderAnswer(parts, result, { anyway = false } = {}) {
   const reason = reasonInWords(result.not_a_poster_reason);
   parts.verdict.textContent = headline;
   parts.answer.dataset.tone = tone;
-  parts["not-a-poster"].hidden = isPoster || !result.if_a_poster;
-  parts["not-a-poster-reason"].textContent = reason
-    ? `What makes it unlike a poster: ${reason}. Try the poster of a movie, or ask anyway.`
-    : "Try the poster of a movie, or ask anyway.";
+  const canAskAnyway = Boolean(result.if_a_poster) && !anyway;
+  parts["not-a-poster"].hidden = isPoster;
+  parts["ask-anyway-button"].hidden = !canAskAnyway;
+  parts["not-a-poster-reason"].textContent = `${reason ? `What makes it unlike a poster: ${reason}. ` : ""}`
+    + `Try the poster of a movie${canAskAnyway ? ", or ask anyway" : ""}.`;
   parts["poster-warning"].hidden = !anyway;
   parts["poster-warning"].textContent = `Asked anyway: this does not look like a movie poster${
     reason ? ` (${reason})` : ""}, so the answer below is for an image unlike any the model learned from.`;
@@ -127,7 +128,7 @@ export function renderAnswer(parts, result, { anyway = false } = {}) {
   } else if (isPoster) {
     parts["chance-text"].textContent = `The model's score is ${outOf100(result.probability)} out of 100; `
       + "this service does not say how likely that makes a thriller, so take it as a leaning.";
-  } else if (!parts["not-a-poster"].hidden) {
+  } else {
     spoken += `. ${parts["not-a-poster-reason"].textContent}`;
   }
   parts.chance.hidden = !isPoster;

@@ -157,6 +157,20 @@ def test_not_a_poster_says_what_made_it_unlike_a_poster(page, fake_site, fake_en
     expect(page.get_by_role("status")).to_contain_text(words)
 
 
+def test_an_api_without_the_answer_as_a_poster_gives_the_reason_but_offers_no_ask_anyway(page, fake_site, poster_file):
+    page.route("**/predict", lambda route: route.fulfill(
+        status=200, content_type="application/json", headers={"Access-Control-Allow-Origin": "*"},
+        body=json.dumps({"verdict": "not a poster", "probability": 0.3, "not_a_poster_reason": "blank"})))
+    page.goto(fake_site)
+
+    page.set_input_files("#poster-input", poster_file)
+
+    expect(page.locator("#verdict")).to_have_text(HEADINGS["not a poster"])
+    expect(page.locator("#not-a-poster-reason")).to_have_text(
+        "What makes it unlike a poster: it is almost blank. Try the poster of a movie.")
+    expect(page.get_by_role("button", name="Ask anyway")).to_be_hidden()
+
+
 def test_ask_anyway_shows_the_answer_with_the_warning_kept_beside_it(page, fake_site, fake_endpoint, poster_file):
     sent = []
     page.on("request", lambda request: sent.append(request) if is_predict_post(request) else None)
