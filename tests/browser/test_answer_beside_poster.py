@@ -1,11 +1,12 @@
 """The answer beside its poster at desktop (1280x800) and phone (390x844) sizes, the history of this visit,
-"Copy the answer", camera capture and the model page: through the real API whose endpoint is the fake one."""
+"Copy the answer", camera capture, the model page, and every point of the page walked through at both sizes:
+through the real API whose endpoint is the fake one."""
 import re
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.endpoint_answers import VERDICT_ANSWERS
+from tests.browser.endpoint_answers import VERDICT_ANSWERS, endpoint_answer
 from tests.browser.pages import (HEADINGS, LOOKS, a_page_with, choose_and_read_answer,
                                  expect_no_accessibility_violations, is_predict_post, record_predict_requests)
 from tests.fake_sagemaker import Behaviour
@@ -166,5 +167,73 @@ def test_the_model_page_presents_the_key_figures_and_limits_with_no_accessibilit
         expect(page.get_by_role("heading", name="Where it fails")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= LOOKS[look]["viewport"]["width"]
         expect_no_accessibility_violations(page, f"model page, {look}")
+    finally:
+        context.close()
+
+
+def chosen_with_the_keyboard(page, key: str, path):
+    """Focus "Choose a poster" (or "Choose another poster"), press key, pick path: the page asks at once."""
+    page.locator("#choose-button").focus()
+    with page.expect_file_chooser() as chooser_info:
+        page.keyboard.press(key)
+    with page.expect_response(lambda response: is_predict_post(response.request)) as response_info:
+        chooser_info.value.set_files(path)
+    return response_info.value.json()
+
+
+def fail_next_predict(page, **fulfilment):
+    page.route("**/predict", lambda route: route.fulfill(headers={"Access-Control-Allow-Origin": "*"}, **fulfilment)
+               if fulfilment else route.abort(), times=1)
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_every_point_of_the_page_holds_at_desktop_and_phone_size(browser, fake_site, fake_endpoint, poster_files,
+                                                                size):
+    context, page = a_page_with(browser, SIZES[size])
+    try:
+        context.grant_permissions(["clipboard-read", "clipboard-write"])
+        page.on("filechooser", lambda chooser: None)  # interception on before the page loads
+        page.goto(fake_site)
+        expect(page.get_by_role("button", name="Take a photo of a poster")).to_be_visible(visible=size == "phone")
+
+        fake_endpoint.behaviour = Behaviour(body=VERDICT_ANSWERS["thriller/crime"])
+        result = chosen_with_the_keyboard(page, "Enter", poster_files[0])  # one flow: chosen is asked
+        expect(page.locator("#verdict")).to_have_text(HEADINGS["thriller/crime"])
+        assert result["message"].startswith(HEADINGS["thriller/crime"])
+        for part in ["#poster-preview", "#answer"]:
+            expect(page.locator(part)).to_be_in_viewport()
+        expect(page.locator("#genres")).to_contain_text("Each genre is its own chance")
+        page.locator("#explainer summary").click()
+        expect(page.locator("#explainer")).to_contain_text("posters it never saw")
+        page.get_by_role("button", name="Show where the model looked").click()
+        expect(page.get_by_role("button", name="Hide where the model looked")).to_be_visible()
+        expect(page.locator("#evidence-legend")).to_be_visible()
+        page.get_by_role("button", name="Copy the answer").click()
+        expect(page.locator("#copy-note")).to_have_text("Copied.")
+
+        fake_endpoint.behaviour = Behaviour(body=endpoint_answer(0.3, poster_likeness=0.001,
+                                                                 not_a_poster_reason="photograph"))
+        chosen_with_the_keyboard(page, "Space", poster_files[1])
+        expect(page.locator("#not-a-poster-reason")).to_contain_text("it looks like a photograph")
+        page.get_by_role("button", name="Ask anyway").click()
+        expect(page.locator("#verdict")).to_have_text(HEADINGS["hard to tell"])
+        expect(page.locator("#poster-warning")).to_be_visible()
+        expect(page.locator("#history-list li")).to_have_count(2)
+
+        held = []
+        page.route("**/predict", lambda route: held.append(route))
+        ask_again = page.get_by_role("button", name="Ask again")
+        ask_again.click()
+        page.get_by_role("button", name="Cancel").click()
+        expect(page.locator("#notice")).to_contain_text("Cancelled")
+        page.unroute("**/predict")
+
+        for fulfilment, words in [({}, "check your connection"), ({"status": 503}, "The model is not answering"),
+                                  ({"status": 504}, "The model is not answering"),
+                                  ({"status": 400}, "could not read this image")]:
+            fail_next_predict(page, **fulfilment)
+            ask_again.click()
+            expect(page.get_by_role("alert")).to_contain_text(words)
+            expect(page.get_by_role("alert")).to_be_in_viewport()
     finally:
         context.close()
