@@ -34,8 +34,8 @@ NOT_A_POSTER_REASON_WORDS = {
 }
 UNKNOWN_REASON_WORDS = "it is unlike the posters the model learned from"
 MAX_REASON_LENGTH = 40
-FIELDS_ONLY_OUR_ENDPOINT_ANSWERS = ("certainty", "base_rate", "hard_to_tell_band", "looks_like_a_poster", "poster_likeness",
-                                    "not_a_poster_reason", "genres", "evidence")
+FIELDS_ONLY_OUR_ENDPOINT_ANSWERS = ("certainty", "base_rate", "hard_to_tell_band", "looks_like_a_poster",
+                                    "poster_likeness", "not_a_poster_reason", "genres", "evidence")
 PROBABILITY_SUM_TOLERANCE = 0.01
 MAX_EVIDENCE_CELLS = 4096
 

@@ -37,9 +37,9 @@ const copyNote = $("copy-note");
 const historyBox = $("history");
 const historyList = $("history-list");
 const answerParts = Object.fromEntries([
-  "answer", "verdict", "not-a-poster", "not-a-poster-reason", "ask-anyway-button", "poster-warning", "chance", "chance-text", "scale",
-  "scale-below", "scale-band", "scale-above", "scale-base-rate", "scale-marker", "scale-key", "scale-key-below",
-  "scale-key-band", "scale-key-above", "explainer", "explainer-text", "genres", "genre-list",
+  "answer", "verdict", "not-a-poster", "not-a-poster-reason", "ask-anyway-button", "poster-warning", "chance",
+  "chance-text", "scale", "scale-below", "scale-band", "scale-above", "scale-base-rate", "scale-marker", "scale-key",
+  "scale-key-below", "scale-key-band", "scale-key-above", "explainer", "explainer-text", "genres", "genre-list",
 ].map((id) => [id, $(id)]));
 
 const apiUrl = readApiUrl();

@@ -148,7 +148,8 @@ def test_an_image_unlike_the_training_posters_is_not_a_poster_whatever_its_proba
     assert body["not_a_poster_reason"] is None, "an endpoint without reasons gets none made up"
     assert body["if_a_poster"] == {
         "verdict": "thriller/crime", "certainty": "very likely",
-        "message": "Very likely a thriller/crime film: 90% chance it is a thriller/crime film (about 1 film in 4 is one)."}
+        "message": "Very likely a thriller/crime film: 90% chance it is a thriller/crime film "
+                   "(about 1 film in 4 is one)."}
     assert body["message"] == "This does not look like a movie poster. Try the poster of a movie."
 
 

@@ -180,7 +180,8 @@ def test_ask_anyway_shows_the_answer_with_the_warning_kept_beside_it(page, fake_
     page.get_by_role("button", name="Ask anyway").click()
 
     expect(page.locator("#verdict")).to_have_text(HEADLINES["likely"])
-    expect(page.locator("#poster-warning")).to_contain_text("does not look like a movie poster (it looks like a photograph)")
+    expect(page.locator("#poster-warning")).to_contain_text(
+        "does not look like a movie poster (it looks like a photograph)")
     expect(page.locator("#chance-text")).to_contain_text("62% chance")
     for part in ["#scale", "#genres", "#evidence-toggle"]:
         expect(page.locator(part)).to_be_visible()
@@ -248,7 +249,8 @@ def evidence_grid(value_at) -> dict:
     (lambda y, x: 0.5, "towards thriller/crime is spread across the poster"),
     (lambda y, x: -0.5, "Nothing in the poster pushed strongly towards thriller/crime"),
     (lambda y, x: 1.0 if y < 0.3 and x < 0.3 else 0.2, "towards thriller/crime is mostly in the top left"),
-    (lambda y, x: 1.0 if y < 0.3 else -0.2, "Marked in magenta, what pushed towards thriller/crime is mostly in the top third.$"),
+    (lambda y, x: 1.0 if y < 0.3 else -0.2,
+     "Marked in magenta, what pushed towards thriller/crime is mostly in the top third.$"),
 ], ids=["corner", "everywhere", "nothing-towards", "weak-pushes-are-not-named", "weak-away-is-not-named"])
 def test_the_words_name_only_the_regions_that_are_marked(page, fake_site, fake_endpoint, poster_file, value_at,
                                                          words):
