@@ -93,3 +93,35 @@ def test_a_wider_policy_is_found_and_the_deploy_refuses_it_before_creating_anyth
     (project / ".chalice" / "policy-dev.json").write_text(json.dumps(policy))
     assert deploy.main(["--stage", "dev", "--project-dir", str(project)]) == 1
     assert boto3.client("dynamodb").list_tables()["TableNames"] == []
+
+
+ACCOUNT_ARN = "eu-west-1:123456789012"
+
+
+def what_the_function_may_do(stage):
+    """(action, resource) -> permitted, as moto's IAM policy evaluation judges the stage's policy (actions and
+    resources; it does not evaluate DynamoDB's condition keys, checked above)."""
+    from moto.iam.access_control import IAMPolicy, PermissionResult
+
+    policy = IAMPolicy(json.dumps(stage_policy(stage)))
+    return lambda action, resource: policy.is_action_permitted(action, resource) == PermissionResult.PERMITTED
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_function_may_add_records_images_and_read_its_key_and_nothing_more(stage):
+    settings, other = settings_of(stage), settings_of("prod" if stage == "dev" else "dev")
+    table = f"arn:aws:dynamodb:{ACCOUNT_ARN}:table/{settings.table}"
+    key = f"arn:aws:ssm:{ACCOUNT_ARN}:parameter{settings.key_parameter}"
+    image = f"arn:aws:s3:::{settings.bucket}/{settings.image_prefix}abc.jpg"
+    may = what_the_function_may_do(stage)
+    assert may("dynamodb:PutItem", table) and may("s3:PutObject", image) and may("ssm:GetParameter", key)
+    for action in ("dynamodb:GetItem", "dynamodb:Scan", "dynamodb:Query", "dynamodb:DeleteItem",
+                   "dynamodb:UpdateItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteTable"):
+        assert not may(action, table), action
+    assert not may("s3:GetObject", image) and not may("s3:DeleteObject", image)
+    assert not may("s3:PutObject", f"arn:aws:s3:::{settings.bucket}/elsewhere/abc.jpg")
+    assert not may("s3:PutBucketPolicy", f"arn:aws:s3:::{settings.bucket}")
+    assert not may("ssm:PutParameter", key) and not may("ssm:GetParametersByPath", key)
+    assert not may("dynamodb:PutItem", f"arn:aws:dynamodb:{ACCOUNT_ARN}:table/{other.table}")
+    assert not may("ssm:GetParameter", f"arn:aws:ssm:{ACCOUNT_ARN}:parameter{other.key_parameter}")
+    assert not may("s3:PutObject", f"arn:aws:s3:::{other.bucket}/{other.image_prefix}abc.jpg")
