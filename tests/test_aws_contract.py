@@ -4,8 +4,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from poster_model import invocation
-from poster_model.server import MAX_CUSTOM_ATTRIBUTES_CHARS, create_app
+from poster_model import invocation, server
 from scripts import aws_contract
 from tests.aws_like import contract_violations
 
@@ -111,13 +110,13 @@ def test_which_answers_mean_a_policy_is_not_in_force_yet(code, message, propagat
 def test_the_custom_attributes_limit_is_the_service_models():
     shape = service_model("sagemaker-runtime").operation_model("InvokeEndpoint").input_shape
     assert shape.members["CustomAttributes"].metadata["max"] == aws_contract.MAX_CUSTOM_ATTRIBUTES_CHARS \
-        == MAX_CUSTOM_ATTRIBUTES_CHARS
+        == server.MAX_CUSTOM_ATTRIBUTES_CHARS
 
 
 @pytest.fixture
 def local_endpoint():
     """The local endpoint's Flask app without a model: a request the limit lets through fails further on."""
-    return create_app(classifier=None).test_client()
+    return server.create_app(classifier=None).test_client()
 
 
 def invoke(client, custom_attributes: str):

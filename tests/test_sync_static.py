@@ -13,7 +13,7 @@ from scripts.static_config import render_config_js
 from scripts.static_site.bucket import MANIFEST_KEY
 from scripts.static_site.site_files import LONG_CACHE
 from scripts.sync_static import main
-from tests.aws_like import contract_parameters  # noqa: F401
+from tests.aws_like import contract_parameters, iam_lag  # noqa: F401
 from tests.moto_server import REGION
 from tests.servers import PROJECT_ROOT
 
@@ -111,6 +111,14 @@ def test_public_access_block_is_lifted_before_the_policy_is_set(aws, site):
     assert sync(site, session=recording_session(calls)) == 0
     operations = [name for name, _ in calls]
     assert operations.index("PutPublicAccessBlock") < operations.index("PutBucketPolicy")
+
+
+def test_a_policy_refused_right_after_block_public_access_was_lowered_is_retried(s3, site, iam_lag, capsys):
+    assert sync(site) == 0
+    assert iam_lag.refused == ["PutBucketPolicy"]
+    assert iam_lag.pauses == [5]
+    assert json.loads(s3.get_bucket_policy(Bucket=BUCKET)["Policy"])["Statement"][0]["Sid"] == "PublicReadObjects"
+    assert "waiting for IAM: PutBucketPolicy" in capsys.readouterr().err
 
 
 def test_no_acl_is_ever_set(aws, site):

@@ -9,7 +9,7 @@ import pytest
 from moto.moto_api import state_manager
 
 from scripts.static_site import certificate, cloudfront
-from scripts.static_site.cloudfront import comment_for, policy_name
+from scripts.static_site.cloudfront import comment_for
 from scripts.sync_static import main
 from tests.aws_like import Edge, aws_like_cloudfront, contract_parameters  # noqa: F401
 from tests.moto_server import REGION
@@ -200,7 +200,7 @@ def test_the_cache_key_holds_the_path_and_the_version_query_string_only(cloud, s
     assert sync(site) == 0
     _, config = the_distribution(cloud)
     policy = aws_like_cloudfront.config("CachePolicy", config["DefaultCacheBehavior"]["CachePolicyId"])
-    assert policy["Name"] == policy_name(BUCKET)
+    assert policy["Name"] == f"sync-static-{BUCKET}"
     key = policy["ParametersInCacheKeyAndForwardedToOrigin"]
     assert key["QueryStringsConfig"] == {"QueryStringBehavior": "whitelist",
                                          "QueryStrings": {"Quantity": 1, "Items": ["v"]}}
@@ -245,7 +245,7 @@ def slow_deployment(monkeypatch):
     10 ms."""
     state_manager.set_transition(model_name="cloudfront::distribution",
                                  transition={"progression": "manual", "times": 3})
-    monkeypatch.setattr(cloudfront, "DEPLOY_POLL_S", 0.01)
+    monkeypatch.setattr(cloudfront, "DEPLOY_POLL_S", 0.01, raising=False)
     yield
     state_manager.unset_transition("cloudfront::distribution")
 
