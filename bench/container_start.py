@@ -80,7 +80,8 @@ def one_start(python: str, model_dir: Path, offline: bool, cpus: int) -> tuple[t
 def first_visitor(stage: str, measured_s: float, gives_up_s: float) -> str:
     """What the first request after idling gets, as far as the measured part of a cold start decides it."""
     if measured_s >= gives_up_s:
-        return f"stage {stage} gives up after {gives_up_s:g} s, so a serverless cold start's first visitor gets an error"
+        return (f"stage {stage} gives up after {gives_up_s:g} s, so a serverless cold start's first visitor gets an "
+                f"error")
     return (f"stage {stage} gives up after {gives_up_s:g} s, so a serverless cold start's first visitor gets an answer "
             f"only if the image pull and model server start fit in the remaining {gives_up_s - measured_s:.0f} s")
 
@@ -119,8 +120,8 @@ def main() -> None:
         "benchmark": "container_start",
         "summary": f"install + model load + first answer on Python {image.python}, {cpus} CPUs: {before} s from the "
                    f"index, {after} s from the archive's wheels with no network ({len(archive.data) / 1e6:.0f} MB "
-                   f"archive), before the image pull and model server start; {first_visitor(args.stage, after, gives_up)}; "
-                   f"load average {os.getloadavg()[0]:.1f}",
+                   f"archive), before the image pull and model server start; "
+                   f"{first_visitor(args.stage, after, gives_up)}; load average {os.getloadavg()[0]:.1f}",
         "table": table}))
 
 

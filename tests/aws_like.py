@@ -6,15 +6,16 @@ would refuse. Where moto 5.2.5 answers differently from AWS, a fixture here make
 (scripts/aws_contract.py names the rules), never the other way round:
 
 - `aws_like_sagemaker`: CreateEndpointConfig accepts every instance type the service model enumerates (moto 5.2.5
-  knows an old list without ml.c6i/m6i/c7i); DescribeTransformJob of a missing job answers ResourceNotFound (the code the operation
-  declares; moto says ValidationException "Could not find"); RegisterScalableTarget refuses a burstable (ml.t2/t3)
-  variant; CreateTransformJob refuses MaxConcurrentTransforms x MaxPayloadInMB over 100.
+  knows an old list without ml.c6i/m6i/c7i); DescribeTransformJob of a missing job answers ResourceNotFound (the
+  code the operation declares; moto says ValidationException "Could not find"); RegisterScalableTarget refuses a
+  burstable (ml.t2/t3) variant; CreateTransformJob refuses MaxConcurrentTransforms x MaxPayloadInMB over 100.
 - `iam_lag`: a role policy (IAM) or a lowered Block Public Access (S3) is not in force for the next call that
   relies on it, which is refused as AWS refuses it meanwhile; the retries' pauses are recorded, not slept.
 - `aws_like_cloudfront`: GetDistributionConfig answers AllowedMethods/CachedMethods in CloudFront's order
   (HEAD before GET), keeps FunctionAssociations (moto drops them), and the cache and response headers policy
   operations moto lacks are answered by `CloudFrontPolicies`, which keeps them as CloudFront does (unique names,
-  ETag preconditions). `Edge` is what a visitor's nearest edge location serves under the distribution's cache policy.
+  ETag preconditions). `Edge` is what a visitor's nearest edge location serves under the distribution's cache
+  policy.
 """
 import itertools
 import re

@@ -30,7 +30,8 @@ S3_ACTIONS = {"HeadBucket": "ListBucket", "ListObjectsV2": "ListBucket", "HeadOb
 """Service Authorization Reference, Amazon S3: the operations whose IAM action has another name."""
 NEEDS_NO_PERMISSION = {("sts", "GetCallerIdentity")}
 """STS: "No permissions are required to perform this operation" (GetCallerIdentity API reference)."""
-WAITER_OPERATIONS = {("cloudfront", "distribution_deployed"): "GetDistribution", ("dynamodb", "table_exists"): "DescribeTable"}
+WAITER_OPERATIONS = {("cloudfront", "distribution_deployed"): "GetDistribution",
+                     ("dynamodb", "table_exists"): "DescribeTable"}
 
 loader = botocore.session.get_session()
 

@@ -86,7 +86,9 @@ def published_index(index: SiteFile, files: list[SiteFile], api_url: str) -> Sit
 
     def versioned(match: re.Match) -> str:
         version = versions.get(match["key"].lstrip("./"))
-        return match[0] if version is None else f"{match['before']}{match['key']}?{VERSION_PARAMETER}={version}{match['after']}"
+        if version is None:
+            return match[0]
+        return f"{match['before']}{match['key']}?{VERSION_PARAMETER}={version}{match['after']}"
 
     html = with_connect_src(ASSET_REFERENCE.sub(versioned, index.body.decode("utf-8")), api_url)
     return SiteFile(index.key, html.encode("utf-8"), index.content_type, index.cache_control)
