@@ -1,8 +1,12 @@
 """scripts/feedback_store.py against moto: each stage's table, bucket and key exist as the README says, retention is
-applied, re-running changes nothing, and the function's policy grants exactly what the store needs."""
+applied, re-running changes nothing, and the function's policy (as written and as packaged) grants exactly what the
+store needs."""
 import base64
 import copy
 import json
+import os
+import subprocess
+import sys
 
 import boto3
 import pytest
@@ -125,3 +129,25 @@ def test_the_function_may_add_records_images_and_read_its_key_and_nothing_more(s
     assert not may("dynamodb:PutItem", f"arn:aws:dynamodb:{ACCOUNT_ARN}:table/{other.table}")
     assert not may("ssm:GetParameter", f"arn:aws:ssm:{ACCOUNT_ARN}:parameter{other.key_parameter}")
     assert not may("s3:PutObject", f"arn:aws:s3:::{other.bucket}/{other.image_prefix}abc.jpg")
+
+
+@pytest.fixture(scope="module")
+def packaged_prod(tmp_path_factory):
+    """sam.json of `chalice package` for prod, as scripts/package_api.py writes it (tests/test_packaging.py lints it)."""
+    folder = tmp_path_factory.mktemp("package-prod")
+    subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "package_api.py"), "--stage", "prod", str(folder)],
+                   cwd=PROJECT_ROOT, env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}, check=True,
+                   capture_output=True, timeout=300)
+    return json.loads((folder / "sam.json").read_text())
+
+
+def test_the_packaged_api_has_post_feedback_with_cors_under_the_stages_throttling(packaged_prod):
+    api = packaged_prod["Resources"]["RestAPI"]["Properties"]
+    assert set(api["DefinitionBody"]["paths"]["/feedback"]) == {"post", "options"}
+    assert {"ResourcePath": "/*", "HttpMethod": "*"}.items() <= api["MethodSettings"][0].items()
+
+
+def test_the_packaged_role_holds_the_stages_feedback_grants(packaged_prod):
+    [role] = [resource for resource in packaged_prod["Resources"].values() if resource["Type"] == "AWS::IAM::Role"]
+    [policy] = role["Properties"]["Policies"]
+    assert deploy.policy_problems(policy["PolicyDocument"], settings_of("prod")) == []
