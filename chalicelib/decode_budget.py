@@ -8,10 +8,13 @@ structure, with the standard library, so they cost a few milliseconds whatever t
 The API (chalicelib) and the model endpoint (poster_model) both use them, so both refuse the same images.
 """
 import io
+import math
 import re
 import struct
 import time
 from dataclasses import dataclass
+
+from chalicelib.tiff_directories import EXIF_PREFIX, DirectoryTooCostly, check_directories
 
 BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}
 """Pillow's storage per pixel; every other mode (RGB included) takes four bytes."""
@@ -19,6 +22,11 @@ ROW_BYTES = 16
 """Pillow keeps a pointer and allocation slack per row, which dominates a one-pixel-wide image."""
 WEBP_DECODER_BYTES_PER_PIXEL = 12
 """libwebp's animation decoder holds two RGBA canvases, and Pillow copies the frame out once more."""
+WEBP_HUFFMAN_GROUP_BYTES = 8 * 1024
+"""libwebp 1.6 builds the prefix-code tables of every group of a lossless image before its first pixel:
+about 6.3 KB a group measured (65,536 groups: 415 MB in one call)."""
+MAX_WEBP_HUFFMAN_GROUPS = 65_536
+WEBP_SUBTRACT_GREEN = 2
 JPEG_COEFFICIENT_BYTES = 128
 """A multi-scan JPEG keeps 64 two-byte coefficients of every block until its last scan."""
 
@@ -33,15 +41,23 @@ MAX_JPEG_METADATA_BYTES = 2 * 1024 * 1024
 MAX_PNG_CHUNKS = 20_000
 MAX_PNG_METADATA_CHUNKS = 64
 PNG_METADATA_CHUNKS = frozenset({b"tEXt", b"zTXt", b"iTXt", b"iCCP", b"eXIf"})
+PNG_XMP_KEYWORD = b"XML:com.adobe.xmp\x00"
 MAX_GIF_METADATA_BYTES = 256 * 1024
 MAX_GIF_BLOCKS = 4_096
 MAX_RLE_PIXELS_PER_BYTE = 32
 MAX_TIFF_TAGS = 1_000
 MAX_TIFF_STRIPS = 20_000
 """Pillow makes a Python tile of every strip or tile of a TIFF when it opens it."""
+MAX_EXIF_BYTES = 65_533
+"""What a JPEG's APP1 segment holds, where EXIF was defined; PNG and WebP blocks may claim no more."""
+MAX_XMP_BYTES = 1024 * 1024
+TIFF_YCBCR = 6
+TIFF_JPEG_COMPRESSION = frozenset({6, 7})
+RGBA_BYTES = 4
 
 SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 PROGRESSIVE_SOF_MARKERS = frozenset({0xC2, 0xC6, 0xCA, 0xCE})
+MPF_PREFIX = b"MPF\x00"
 STANDALONE_MARKERS = frozenset({0x01, 0xD8, *range(0xD0, 0xD8)})
 NOT_A_MARKER = re.compile(rb"(?:[^\xff]++|\xff++[\x00\xd0-\xd7])*+")
 """Entropy-coded data up to the next marker: bytes other than 0xFF, and 0xFF bytes followed by stuffing
@@ -53,9 +69,15 @@ FILL = re.compile(rb"\xff++")
 class DecodeBudget:
     max_pixels: int = 40_000_000
     memory_bytes: int = 256 * 1024 * 1024
-    """Decoder and image together; with the runtime's own 70 to 100 MB it fits a 512 MB Lambda function."""
+    """Decoder and image together, as estimated from the structure before decoding."""
     cpu_seconds: float = 1.0
     """Thread CPU time for decoding and shrinking: about 3 s of wall time on a 512 MB function's share of a vCPU."""
+    ceiling_bytes: int = 288 * 1024 * 1024
+    """New address space a job of the decoding worker may map (RLIMIT_AS over what the worker holds): the
+    estimate's memory_bytes and a margin for the interpreter's own allocations. With the runtime's 70 to
+    100 MB and the worker's own 30 it fits a 512 MB Lambda function whatever the image does."""
+    wall_seconds: float = 10.0
+    """Wall-clock time for a job of the decoding worker: a 512 MB function runs 1 CPU-second in about 3."""
 
 
 class ImageRefused(Exception):
@@ -192,6 +214,10 @@ def jpeg_structure(data: bytes, budget: DecodeBudget) -> Structure:
             metadata += length
             if metadata > MAX_JPEG_METADATA_BYTES:
                 raise too_costly(f"more than {MAX_JPEG_METADATA_BYTES // 2**20} MB of metadata segments")
+            if marker == 0xE1 and segment.startswith(EXIF_PREFIX):
+                check_metadata_directories(segment[len(EXIF_PREFIX):], "EXIF block")
+            elif marker == 0xE2 and segment.startswith(MPF_PREFIX):
+                check_metadata_directories(segment[len(MPF_PREFIX):], "multi-picture index (MPF)")
         if marker in SOF_MARKERS and not blocks:
             height, width = struct.unpack(">HH", segment[1:5])
             check_pixels(width, height, budget)
@@ -208,6 +234,25 @@ def jpeg_structure(data: bytes, budget: DecodeBudget) -> Structure:
     if progressive or scans > 1:
         decoder_bytes = sum(blocks.values()) * JPEG_COEFFICIENT_BYTES
     return Structure("JPEG", width, height, decoder_bytes)
+
+
+def check_metadata_directories(block: bytes, what: str) -> None:
+    """Pillow parses a JPEG's EXIF (for its resolution) and multi-picture index inside Image.open."""
+    try:
+        check_directories(block, what)
+    except DirectoryTooCostly as refusal:
+        raise too_costly(str(refusal)) from None
+
+
+def check_exif(block: bytes) -> None:
+    if len(block) > MAX_EXIF_BYTES:
+        raise too_costly(f"its EXIF block of {len(block):,} bytes is over {MAX_EXIF_BYTES:,}")
+    check_metadata_directories(block[len(EXIF_PREFIX):] if block.startswith(EXIF_PREFIX) else block, "EXIF block")
+
+
+def check_xmp(size: int) -> None:
+    if size > MAX_XMP_BYTES:
+        raise too_costly(f"its XMP block of {size:,} bytes is over {MAX_XMP_BYTES:,}")
 
 
 def frame_blocks(frame: bytes, width: int, height: int) -> dict[int, int]:
@@ -236,6 +281,10 @@ def png_structure(data: bytes, budget: DecodeBudget) -> Structure:
             metadata += 1
             if metadata > MAX_PNG_METADATA_CHUNKS:
                 raise too_costly(f"more than {MAX_PNG_METADATA_CHUNKS} metadata chunks (text, ICC profile, EXIF)")
+            if kind == b"eXIf":
+                check_exif(data[position + 8:position + 8 + length])
+            elif kind == b"iTXt" and data.startswith(PNG_XMP_KEYWORD, position + 8):
+                check_xmp(length)
         if kind == b"IEND":
             break
         position += 12 + length
@@ -300,7 +349,57 @@ def webp_structure(data: bytes, budget: DecodeBudget) -> Structure:
         width, height = (value & 0x3FFF for value in struct.unpack("<HH", payload[6:10]))
     else:
         return Structure()
-    return Structure("WEBP", width, height, width * height * WEBP_DECODER_BYTES_PER_PIXEL)
+    check_pixels(width, height, budget)
+    groups = max((huffman_groups(chunk) for chunk in webp_chunks(data, 12, len(data)) if chunk[:4] == b"VP8L"),
+                 default=0)
+    return Structure("WEBP", width, height,
+                     width * height * WEBP_DECODER_BYTES_PER_PIXEL + groups * WEBP_HUFFMAN_GROUP_BYTES)
+
+
+def webp_chunks(data: bytes, start: int, end: int):
+    """Each chunk's kind and payload (an animation frame's chunks too), refusing EXIF and XMP chunks that
+    libwebp's demuxer would hand Pillow whole and too large."""
+    position = start
+    while position + 8 <= end:
+        kind, length = data[position:position + 4], int.from_bytes(data[position + 4:position + 8], "little")
+        payload = data[position + 8:min(end, position + 8 + length)]
+        if kind == b"EXIF":
+            check_exif(payload)
+        elif kind == b"XMP ":
+            check_xmp(length)
+        elif kind == b"ANMF":
+            yield from webp_chunks(data, position + 8 + 16, min(end, position + 8 + length))
+        yield kind + payload
+        position += 8 + length + (length & 1)
+
+
+def huffman_groups(chunk: bytes) -> int:
+    """An upper bound of a lossless bitstream's groups of prefix codes: one per pixel of its entropy image,
+    at most 65,536. Found without decoding only when no transform with an image of its own (predictor,
+    colour transform, palette) comes first; otherwise 0, and the ceiling bounds it."""
+    payload = chunk[4:]
+    if len(payload) < 6 or payload[0] != 0x2F:
+        return 0
+    header = int.from_bytes(payload[1:5], "little")
+    width, height = 1 + (header & 0x3FFF), 1 + ((header >> 14) & 0x3FFF)
+    bits = int.from_bytes(payload[5:13], "little")
+    position = 0
+
+    def read(count: int) -> int:
+        nonlocal position
+        value = (bits >> position) & ((1 << count) - 1)
+        position += count
+        return value
+
+    while read(1):
+        if read(2) != WEBP_SUBTRACT_GREEN or position > 48:
+            return 0
+    if read(1):
+        read(4)
+    if not read(1):
+        return 1
+    block = 1 << (read(3) + 2)
+    return min(MAX_WEBP_HUFFMAN_GROUPS, -(-width // block) * -(-height // block))
 
 
 # BMP
@@ -350,7 +449,27 @@ def tiff_structure(data: bytes, budget: DecodeBudget) -> Structure:
     strips = max(fields.get(273, (0, 0, b""))[1], fields.get(324, (0, 0, b""))[1])
     if strips > MAX_TIFF_STRIPS:
         raise too_costly(f"more than {MAX_TIFF_STRIPS:,} strips or tiles")
-    return Structure("TIFF", width, height)
+    try:
+        check_directories(data, "directories")
+    except DirectoryTooCostly as refusal:
+        raise too_costly(str(refusal)) from None
+    return Structure("TIFF", width, height, tiff_decoder_bytes(data, fields, order, width, height))
+
+
+def tiff_decoder_bytes(data: bytes, fields: dict, order: str, width: int, height: int) -> int:
+    """libtiff reads a whole strip (or tile) into a buffer of its own before Pillow unpacks it, and a
+    YCbCr image not stored as JPEG goes through libtiff's RGBA interface, a second buffer of 4 bytes a pixel."""
+    samples = max(1, tiff_number(fields.get(277), order) or 1)
+    bits = tiff_first_value(data, fields.get(258), order) or 1
+    if 322 in fields and 323 in fields:
+        chunk_width, chunk_rows = tiff_number(fields[322], order), tiff_number(fields[323], order)
+    else:
+        chunk_width, chunk_rows = width, min(height, tiff_number(fields.get(278), order) or height)
+    buffers = chunk_rows * math.ceil(chunk_width * samples * bits / 8)
+    compression = tiff_number(fields.get(259), order)
+    if tiff_number(fields.get(262), order) == TIFF_YCBCR and compression not in TIFF_JPEG_COMPRESSION:
+        buffers += chunk_rows * chunk_width * RGBA_BYTES
+    return buffers
 
 
 def tiff_number(field: tuple[int, int, bytes] | None, order: str) -> int:
@@ -360,6 +479,17 @@ def tiff_number(field: tuple[int, int, bytes] | None, order: str) -> int:
     kind, _, value = field
     value_format = {3: "H", 4: "I", 16: "Q"}.get(kind)
     return struct.unpack_from(order + value_format, value)[0] if value_format else 0
+
+
+def tiff_first_value(data: bytes, field: tuple[int, int, bytes] | None, order: str) -> int:
+    """The first SHORT of a field, in the entry or (several values) where the entry points."""
+    if field is None or field[0] != 3:
+        return tiff_number(field, order)
+    kind, count, value = field
+    if count * 2 <= len(value):
+        return struct.unpack_from(order + "H", value)[0]
+    offset = struct.unpack_from(order + ("Q" if len(value) == 8 else "I"), value)[0]
+    return struct.unpack_from(order + "H", data, offset)[0] if offset + 2 <= len(data) else 0
 
 
 READERS = (

@@ -1,18 +1,21 @@
 """Decode untrusted image bytes within a DecodeBudget and shrink them to an upright RGB image.
 
 The decoded image is flattened to RGB and reduced strip by strip, and turned upright once small: next
-to it at most one full-size image (its RGB flattening, when it is not reduced) is ever held. EXIF that
-cannot be read counts as upright, as browsers show it.
-The API's normaliser and the model endpoint's preprocessing both decode through here.
+to it at most one full-size image (its RGB flattening, when it is not reduced) is ever held. The EXIF
+orientation is read by chalicelib.tiff_directories, not by Pillow's getexif() (which builds every entry
+of the directory); EXIF that cannot be read counts as upright, as browsers show it.
+The API's normaliser and the model endpoint's preprocessing both decode through here, inside the worker
+process of chalicelib.decode_ceiling.
 """
 import contextlib
 import dataclasses
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from chalicelib.decode_budget import (CpuDeadline, DeadlineReader, DecodeBudget, ImageRefused, ImageTooLarge,
                                       Structure, check_memory, check_pixels, inspect)
+from chalicelib.tiff_directories import exif_block, orientation
 
 READ_BLOCK_BYTES = 4096
 """Pillow feeds decoders this much at a time, so the CPU deadline is checked often."""
@@ -31,9 +34,11 @@ ORIENTATION_TRANSPOSES = {
 class UndecodableImage(ValueError):
     """Not an image of the accepted formats, or one that cannot be decoded or converted."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, detail: str = ""):
+        """detail (what Pillow raised) goes only to the log."""
         super().__init__(message)
         self.message = message
+        self.detail = detail
 
 
 @dataclass
@@ -61,7 +66,7 @@ def decoding_errors(formats: tuple[str, ...], budget: DecodeBudget):
     except MemoryError:
         raise ImageTooLarge("image is too large to decode in the memory available") from None
     except Exception as error:
-        raise UndecodableImage(f"the data is not an image that can be decoded ({error})") from error
+        raise UndecodableImage(f"the data is not an image that can be decoded ({error})", repr(error)) from error
 
 
 def within_pillows_limit(budget: DecodeBudget) -> DecodeBudget:
@@ -94,13 +99,18 @@ def load(opened: OpenedImage, draft_side: int | None = None) -> Image.Image:
     return image
 
 
-def exif_orientation(image: Image.Image) -> int:
-    """Call after load(): a PNG's getexif() decodes the whole image to find EXIF after the pixels."""
-    try:
-        orientation = image.getexif().get(ImageOps.ExifTags.Base.Orientation, 1)
-    except Exception:  # a broken EXIF block: Pillow raises anything from struct.error to TypeError
-        return 1
-    return orientation if orientation in ORIENTATION_TRANSPOSES else 1
+def exif_orientation(image: Image.Image, data: bytes) -> int:
+    """Call after load(), which reads a PNG's chunks after the pixels. A TIFF file is its own EXIF; a PNG
+    may carry it as ImageMagick's hex "Raw profile type exif" text (as Pillow's getexif() reads it)."""
+    if image.format == "TIFF":
+        return orientation(data)
+    block = image.info.get("exif")
+    if block is None and isinstance(raw_profile := image.info.get("Raw profile type exif"), str):
+        try:
+            block = bytes.fromhex("".join(raw_profile.split("\n")[3:]))
+        except ValueError:
+            return 1
+    return orientation(exif_block(block)) if isinstance(block, bytes) else 1
 
 
 def upright(image: Image.Image, orientation: int) -> Image.Image:

@@ -2,8 +2,9 @@
 
 Done before any call to SageMaker, so bad input never costs an invocation, and the call
 stays small: an RGB JPEG no larger than the model needs. Decoding stays within a budget of
-pixels, memory and CPU that fits the Lambda function (chalicelib.decode_budget), and nothing
-in image handling raises anything but a 400 or a 413.
+pixels, memory and CPU that fits the Lambda function (chalicelib.decode_budget), judged from the
+structure, and runs in a worker process under an operating-system ceiling for what the structure
+cannot tell (chalicelib.decode_ceiling); nothing in image handling raises anything but a 400 or a 413.
 """
 import contextlib
 import io
@@ -11,6 +12,7 @@ import io
 from PIL import Image
 
 from chalicelib.decode_budget import DecodeBudget, ImageRefused
+from chalicelib.decode_ceiling import within_ceiling
 from chalicelib.errors import BadRequestError, PayloadTooLargeError
 from chalicelib.image_decoding import (REDUCING_GAP, UndecodableImage, decoding_errors, exif_orientation, load,
                                        open_image, shrink_to_rgb, upright)
@@ -22,12 +24,19 @@ PASSTHROUGH_MAX_BYTES = 256 * 1024
 
 
 def normalize_image(data: bytes, max_side: int, max_pixels: int) -> bytes:
+    with api_errors():
+        return within_ceiling(model_jpeg, data, {"max_side": max_side, "max_pixels": max_pixels},
+                              DecodeBudget(max_pixels=max_pixels))
+
+
+def model_jpeg(data: bytes, max_side: int, max_pixels: int) -> bytes:
+    """The JPEG the model is sent; runs in the decoding worker."""
     budget = DecodeBudget(max_pixels=max_pixels)
-    with api_errors(), decoding_errors(ACCEPTED_FORMATS, budget):
+    with decoding_errors(ACCEPTED_FORMATS, budget):
         opened = open_image(data, ACCEPTED_FORMATS, budget)
         model_ready = is_model_ready_jpeg(opened.image, max_side) and len(data) <= PASSTHROUGH_MAX_BYTES
         image = load(opened, draft_side=max_side)
-        orientation = exif_orientation(image)
+        orientation = exif_orientation(image, data)
         if model_ready and orientation == 1:
             return data
         image = shrink_to_rgb(image, REDUCING_GAP * max_side, opened.deadline)
@@ -43,7 +52,7 @@ def api_errors():
     except ImageRefused as error:
         raise PayloadTooLargeError(error.message) from None
     except UndecodableImage as error:
-        raise BadRequestError(error.message, detail=repr(error.__cause__) if error.__cause__ else "") from None
+        raise BadRequestError(error.message, detail=error.detail) from None
 
 
 def is_model_ready_jpeg(image: Image.Image, max_side: int) -> bool:

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from poster_model.preprocess import InvalidImageError, prepare_image
+from poster_model.preprocess import InvalidImageError, prepare_untrusted_image
 
 IMAGE_CONTENT_TYPES = (
     "application/x-image", "image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "image/tiff",
@@ -107,9 +107,10 @@ def read_request(body: bytes, content_type: str | None) -> bytes:
 
 
 def decode_image_batch(image: bytes, height: int, width: int) -> tuple[np.ndarray, float]:
-    """Image bytes -> uint8 (1, height, width, 3) model input, and ln(width / height) of the image."""
+    """Image bytes -> uint8 (1, height, width, 3) model input, and ln(width / height) of the image,
+    decoded under the decode ceiling: a hostile image is refused, the container goes on."""
     try:
-        return prepare_image(image, height, width)
+        return prepare_untrusted_image(image, height, width)
     except InvalidImageError as error:
         raise UndecodableImageError(f"The request body is not a readable image: {error}") from error
 

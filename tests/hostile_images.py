@@ -1,10 +1,13 @@
 """Small hostile images, built byte by byte: each costs far more to decode than its size suggests,
-or carries metadata that breaks image handling after decoding (issue 12). Nothing here is stored in git.
+or carries metadata that breaks image handling after decoding (issues 12 and 19). Nothing here is stored
+in git.
 
-Every builder returns the file's bytes; the defaults are the sizes the issue measured.
+Every builder returns the file's bytes; the defaults are the sizes the issues measured. CASES are the
+API's (and, TIFF aside, the model container's); CONTAINER_CASES add what only the container opens.
 """
 import functools
 import io
+import json
 import struct
 import zlib
 from dataclasses import dataclass
@@ -12,7 +15,7 @@ from typing import Callable
 
 from PIL import Image
 
-from tests.images import encode, poster
+from tests.images import encode, poster, poster_jpeg
 
 MAX_CPU_SECONDS = 2.0
 """The request's own CPU-seconds: about 6 s on a 512 MB function's share of a vCPU, inside its 25 s timeout."""
@@ -295,6 +298,181 @@ def jpeg_with_segments_after_first_scan(count: int = 1_400_000) -> bytes:
     return data[:position] + jpeg_segment(0xFE, b"") * count + data[position:]
 
 
+# TIFF directories: EXIF (JPEG APP1, PNG eXIf, WebP EXIF), a JPEG's multi-picture index (APP2 MPF), TIFF files
+
+UNDEFINED, SHORT, LONG, RATIONAL = 7, 3, 4, 5
+TYPE_BYTES = {UNDEFINED: 1, SHORT: 2, LONG: 4, RATIONAL: 8}
+ALIASED_VALUES = b"\x00\x01\x00\x01"
+"""Every value of the shared stretch: SHORTs 1 and 256, RATIONALs 65536/65536 in either byte order."""
+
+
+def entry(tag: int, kind: int, count: int, value: int, order: str = "<") -> bytes:
+    """One 12-byte directory entry whose value field holds value (a LONG offset, or a SHORT left-justified)."""
+    field = struct.pack(order + "HH", value, 0) if kind == SHORT and count == 1 else struct.pack(order + "I", value)
+    return struct.pack(order + "HHI", tag, kind, count) + field
+
+
+def aliasing_directory(entries: int, shared_bytes: int, kind: int = UNDEFINED, declared: int | None = None,
+                       order: str = "<") -> bytes:
+    """A TIFF structure of one directory whose entries all declare the one stretch of shared_bytes that
+    follows it: Pillow copies (and converts) the stretch once per entry. declared: the entry count the
+    directory claims, when it claims more than it holds."""
+    values_at = 8 + 2 + 12 * entries + 4
+    count = shared_bytes // TYPE_BYTES[kind]
+    directory = struct.pack(order + "H", entries if declared is None else declared) + b"".join(
+        entry(0x1000 + index % 0xE000, kind, count, values_at, order) for index in range(entries))
+    header = (b"II*\x00" if order == "<" else b"MM\x00*") + struct.pack(order + "I", 8)
+    return header + directory + bytes(4) + ALIASED_VALUES * (shared_bytes // 4)
+
+
+def png_exif_aliasing(entries: int = 150, shared_bytes: int = 4 * 1024 * 1024) -> bytes:
+    return png_with_chunks(png_chunk(b"eXIf", aliasing_directory(entries, shared_bytes)))
+
+
+def webp_exif_aliasing(entries: int = 150, shared_bytes: int = 4 * 1024 * 1024) -> bytes:
+    still = encode(poster(40, 60, seed=12), "WEBP")
+    return webp_file(vp8x(0x08, 40, 60) + still[12:] + riff_chunk(b"EXIF", aliasing_directory(entries, shared_bytes)))
+
+
+JPEG_SEGMENT_BYTES = 65_533
+
+
+def in_one_segment(prefix: bytes, entries: int, kind: int) -> bytes:
+    """prefix and an aliasing directory of `entries` entries (as many as fit, claiming all), its shared
+    stretch as large as the rest of one JPEG segment allows."""
+    fitting = min(entries, (JPEG_SEGMENT_BYTES - len(prefix) - 14 - 2 * TYPE_BYTES[kind]) // 12)
+    shared = (JPEG_SEGMENT_BYTES - len(prefix) - 14 - 12 * fitting) // 8 * 8
+    return prefix + aliasing_directory(fitting, shared, kind, declared=entries)
+
+
+def jpeg_without_jfif(data: bytes) -> bytes:
+    """Pillow reads the resolution from EXIF inside Image.open when no JFIF segment gives it."""
+    if data[2:4] == b"\xff\xe0":
+        return data[:2] + data[4 + int.from_bytes(data[4:6], "big"):]
+    return data
+
+
+def jpeg_mpf_aliasing(entries: int = 2_730, kind: int = SHORT) -> bytes:
+    """An APP2 multi-picture index whose entries share one stretch of values, parsed inside Image.open."""
+    data = poster_jpeg(seed=16)
+    return data[:2] + jpeg_segment(0xE2, in_one_segment(b"MPF\x00", entries, kind)) + data[2:]
+
+
+def jpeg_exif_aliasing(entries: int = 2_730, kind: int = RATIONAL) -> bytes:
+    """The same in an APP1 EXIF block of a JPEG without JFIF, whose EXIF Pillow reads inside Image.open."""
+    data = jpeg_without_jfif(poster_jpeg(seed=17))
+    return data[:2] + jpeg_segment(0xE1, in_one_segment(b"Exif\x00\x00", entries, kind)) + data[2:]
+
+
+def exif_with_a_loop_of_directories(order: str = "<") -> bytes:
+    """IFD0 links to an EXIF sub-directory that links back to IFD0, each with an Orientation."""
+    first = struct.pack(order + "H", 2) + entry(274, SHORT, 1, 6, order) + entry(0x8769, LONG, 1, 8 + 30, order)
+    second = struct.pack(order + "H", 1) + entry(274, SHORT, 1, 3, order)
+    header = (b"II*\x00" if order == "<" else b"MM\x00*") + struct.pack(order + "I", 8)
+    return header + first + struct.pack(order + "I", 8 + 30) + second + struct.pack(order + "I", 8)
+
+
+def png_exif_loop() -> bytes:
+    return png_with_chunks(png_chunk(b"eXIf", exif_with_a_loop_of_directories()))
+
+
+def webp_exif_over_the_size_limit(size: int = 2 * 1024 * 1024) -> bytes:
+    still = encode(poster(40, 60, seed=12), "WEBP")
+    block = aliasing_directory(1, 4) + bytes(size)
+    return webp_file(vp8x(0x08, 40, 60) + still[12:] + riff_chunk(b"EXIF", block))
+
+
+# Lossless WebP: libwebp builds the prefix-code tables of every group in one call
+
+
+class BitWriter:
+    """VP8L's bit order: each value's bits from the least significant, packed from each byte's lowest bit."""
+
+    def __init__(self):
+        self.output, self.value, self.count = bytearray(), 0, 0
+
+    def write(self, value: int, bits: int) -> None:
+        self.value |= value << self.count
+        self.count += bits
+        while self.count >= 8:
+            self.output.append(self.value & 0xFF)
+            self.value >>= 8
+            self.count -= 8
+
+    def write_code(self, code: int, length: int) -> None:
+        """A prefix code's bits from its most significant, as the decoder reads them."""
+        for shift in range(length - 1, -1, -1):
+            self.write((code >> shift) & 1, 1)
+
+    def bytes(self) -> bytes:
+        return bytes(self.output) + (bytes([self.value]) if self.count else b"")
+
+
+CODE_LENGTH_ORDER = (17, 18, 0, 1, 2, 3, 4, 5, 16, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+
+
+def write_one_symbol_code(bits: BitWriter) -> None:
+    """A 'simple' prefix code of one symbol, 0: it costs no bits per pixel."""
+    bits.write(1, 1), bits.write(0, 1), bits.write(0, 1), bits.write(0, 1)
+
+
+def write_eight_bit_code(bits: BitWriter, alphabet: int) -> None:
+    """Symbols 0-255 with 8-bit codes (symbol s is code s), the rest of the alphabet absent: its code
+    lengths written with a code-length code of two 1-bit codes, '0' for length 0 and '1' for length 8."""
+    bits.write(0, 1)
+    bits.write(CODE_LENGTH_ORDER.index(8) + 1 - 4, 4)
+    for symbol in CODE_LENGTH_ORDER[:CODE_LENGTH_ORDER.index(8) + 1]:
+        bits.write(1 if symbol in (0, 8) else 0, 3)
+    bits.write(0, 1)
+    for symbol in range(alphabet):
+        bits.write(1 if symbol < 256 else 0, 1)
+
+
+def webp_lossless_huffman_groups(width: int = 1_024, height: int = 1_024, groups: int = 65_536,
+                                 subtract_green: bool = False) -> bytes:
+    """A lossless WebP whose entropy image (one pixel per 4x4 block) names a different group of prefix
+    codes for each block, up to 65,536: libwebp builds all their tables before the first pixel, about
+    365 MB inside one call for a 1 MP image of 295 KB. Every group's codes are one-symbol codes, so the
+    pixels themselves cost no bits."""
+    bits = BitWriter()
+    bits.write(0x2F, 8), bits.write(width - 1, 14), bits.write(height - 1, 14), bits.write(0, 1), bits.write(0, 3)
+    if subtract_green:
+        bits.write(1, 1), bits.write(2, 2)  # a transform without an image of its own
+    bits.write(0, 1)  # no (further) transform
+    bits.write(0, 1)  # no colour cache
+    bits.write(1, 1), bits.write(0, 3)  # groups per 4x4 block (2 + 0 bits)
+    blocks = -(-width // 4) * -(-height // 4)
+    bits.write(0, 1)  # the entropy image: no colour cache, then its own five codes
+    write_eight_bit_code(bits, 256 + 24)
+    write_eight_bit_code(bits, 256)
+    write_one_symbol_code(bits), write_one_symbol_code(bits), write_one_symbol_code(bits)
+    for block in range(blocks):
+        group = block % groups
+        bits.write_code(group & 0xFF, 8), bits.write_code(group >> 8, 8)
+    for _ in range(min(groups, blocks)):
+        for _ in range(5):
+            write_one_symbol_code(bits)
+    payload = bits.bytes()
+    return webp_file(riff_chunk(b"VP8L", payload))
+
+
+# Request bodies
+
+
+def data_url_of_semicolons(count: int = 5_999_900) -> bytes:
+    """A "data" string of "data:" and millions of semicolons and no comma: a backtracking match of the
+    data URL's parameters takes a stack frame per semicolon."""
+    return json.dumps({"data": "data:" + ";" * count}).encode()
+
+
+def data_url_of_parameters(count: int = 1_499_900) -> bytes:
+    return json.dumps({"data": "data:image/png" + ";a=b" * count + ",AAAA"}).encode()
+
+
+def data_url_without_comma(length: int = 5_999_900) -> bytes:
+    return json.dumps({"data": "data:" + "a" * length}).encode()
+
+
 # TIFF (the model endpoint only)
 
 
@@ -310,6 +488,29 @@ def tiff_with_strips(width: int = 13, height: int = 700_000) -> bytes:
         struct.pack("<HHII", tag, kind, count, pointers.get(tag, value)) for tag, kind, count, value in entries)
     return (b"II*\x00" + struct.pack("<I", 8) + directory + bytes(4) + struct.pack("<I", pixels_at) * height
             + struct.pack("<I", width) * height + bytes(width))
+
+
+def tiff_one_strip(width: int = 6_000, height: int = 6_600, mode: str = "RGB") -> bytes:
+    """A deflate TIFF of one strip: libtiff holds the whole strip (and, for YCbCr, an RGBA copy) beside
+    Pillow's image. A plain colour compresses 40 MP to about 116 KB."""
+    image = Image.new(mode, (width, height), (90, 40, 30) if mode == "RGB" else (90, 120, 130))
+    return encode(image, "TIFF", compression="tiff_adobe_deflate", strip_size=2**31 - 1)
+
+
+def tiff_tags_aliasing(entries: int = 100, shared_bytes: int = 4 * 1024 * 1024) -> bytes:
+    """A small RGB TIFF whose first directory also holds `entries` private tags sharing one stretch of values."""
+    width, height = 40, 60
+    count = 9 + entries
+    bits_at = 8 + 2 + 12 * count + 4
+    shared_at = bits_at + 8
+    pixels_at = shared_at + shared_bytes
+    image_entries = [(256, SHORT, 1, width), (257, SHORT, 1, height), (258, SHORT, 3, bits_at), (259, SHORT, 1, 1),
+                     (262, SHORT, 1, 2), (273, LONG, 1, pixels_at), (277, SHORT, 1, 3), (278, SHORT, 1, height),
+                     (279, LONG, 1, width * height * 3)]
+    fields = [entry(*field) for field in image_entries]
+    fields += [entry(0xC000 + index % 0x3FFF, UNDEFINED, shared_bytes, shared_at) for index in range(entries)]
+    return (b"II*\x00" + struct.pack("<IH", 8, count) + b"".join(fields) + bytes(4) + struct.pack("<HHHH", 8, 8, 8, 0)
+            + ALIASED_VALUES * (shared_bytes // 4) + poster(width, height, seed=18).tobytes())
 
 
 # Formats the API refuses but Pillow opens
@@ -357,4 +558,46 @@ CASES = [
     HostileCase("png-comment-longer-than-jpeg-allows", png_with_long_comment, "image/png", 200),
     HostileCase("gif-comment-longer-than-jpeg-allows", gif_with_long_comment, "image/gif", 200),
     HostileCase("webp-invalid-exif", webp_with_invalid_exif, "image/webp", 200),
+    # issue 19: metadata parsed outside the decode, and decoders' own buffers
+    HostileCase("png-exif-150-entries-sharing-4-mb", png_exif_aliasing, "image/png", 413),
+    HostileCase("png-exif-1000-entries-sharing-48-kb", lambda: png_exif_aliasing(1_000, 48 * 1024), "image/png", 413),
+    HostileCase("png-exif-65535-entries-sharing-4-mb", lambda: png_exif_aliasing(65_535), "image/png", 413),
+    HostileCase("png-exif-directories-in-a-loop", png_exif_loop, "image/png", 200),
+    HostileCase("webp-exif-150-entries-sharing-4-mb", webp_exif_aliasing, "image/webp", 413),
+    HostileCase("webp-exif-1000-entries-sharing-48-kb", lambda: webp_exif_aliasing(1_000, 48 * 1024), "image/webp",
+                413),
+    HostileCase("webp-exif-65535-entries-sharing-4-mb", lambda: webp_exif_aliasing(65_535), "image/webp", 413),
+    HostileCase("webp-exif-of-2-mb", webp_exif_over_the_size_limit, "image/webp", 413),
+    HostileCase("jpeg-mpf-2730-short-entries-sharing-32-kb", jpeg_mpf_aliasing, "image/jpeg", 413),
+    HostileCase("jpeg-mpf-2730-rational-entries-sharing-32-kb", lambda: jpeg_mpf_aliasing(kind=RATIONAL),
+                "image/jpeg", 413),
+    HostileCase("jpeg-mpf-1000-rational-entries", lambda: jpeg_mpf_aliasing(1_000, RATIONAL), "image/jpeg", 413),
+    HostileCase("jpeg-mpf-claiming-65535-entries", lambda: jpeg_mpf_aliasing(65_535, RATIONAL), "image/jpeg", 413),
+    HostileCase("jpeg-exif-1000-rational-entries-read-inside-open", lambda: jpeg_exif_aliasing(1_000), "image/jpeg",
+                413),
+    HostileCase("jpeg-exif-claiming-65535-entries", lambda: jpeg_exif_aliasing(65_535), "image/jpeg", 413),
+    HostileCase("webp-lossless-65536-huffman-groups", webp_lossless_huffman_groups, "image/webp", 413),
+    HostileCase("webp-lossless-65536-huffman-groups-after-subtract-green",
+                lambda: webp_lossless_huffman_groups(subtract_green=True), "image/webp", 413),
+    HostileCase("webp-lossless-4096-huffman-groups-256-px", lambda: webp_lossless_huffman_groups(256, 256, 4_096),
+                "image/webp", 200),
 ]
+
+REQUEST_CASES = [
+    HostileCase("data-url-of-6-million-semicolons", data_url_of_semicolons, "application/json", 400),
+    HostileCase("data-url-of-1.5-million-parameters", data_url_of_parameters, "application/json", 400),
+    HostileCase("data-url-of-6-mb-without-comma", data_url_without_comma, "application/json", 400),
+]
+"""Request bodies, not images: the API's alone."""
+
+CONTAINER_CASES = [
+    HostileCase("tiff-one-deflate-strip-40-mp-rgb", tiff_one_strip, "image/tiff", 413),
+    HostileCase("tiff-one-deflate-strip-40-mp-ycbcr", lambda: tiff_one_strip(mode="YCbCr"), "image/tiff", 413),
+    HostileCase("tiff-deflate-40-mp-in-small-strips", lambda: encode(Image.new("RGB", (6_000, 6_600), (90, 40, 30)),
+                                                                      "TIFF", compression="tiff_adobe_deflate"),
+                "image/tiff", 200),
+    HostileCase("tiff-100-tags-sharing-4-mb", tiff_tags_aliasing, "image/tiff", 413),
+    HostileCase("tiff-990-tags-sharing-4-mb", lambda: tiff_tags_aliasing(990), "image/tiff", 413),
+    HostileCase("tiff-65000-tags-sharing-4-mb", lambda: tiff_tags_aliasing(65_000), "image/tiff", 413),
+]
+"""TIFF, which only the model container opens."""

@@ -5,8 +5,10 @@ true when the request's Content-Type is one of the API's binary media types (Cha
 app.api.binary_types as binaryMediaTypes), and the text as it came otherwise. The child imports
 app.py with a stage's environment, answers one warm-up request (a small poster: the SageMaker client
 exists, as in a warm function), then calls app(event, context) with the request and reports the
-answer, the CPU-seconds the call took (user + system, from getrusage) and the process's peak
-resident memory (ru_maxrss), which is what Lambda's memory limit applies to.
+answer, the CPU-seconds the call took (user + system, the decoding worker's included) and the peak
+resident memory, which is what Lambda's memory limit applies to: the process's own peak (ru_maxrss)
+plus its decoding worker's (chalicelib.decode_ceiling; VmHWM of a running one, ru_maxrss of one that
+ended). The peaks are added as if they came at the same moment, so the figure errs on the high side.
 
     python -m tests.lambda_handler BODY_FILE CONTENT_TYPE   (run by handler_call(), not by hand)
 """
@@ -20,6 +22,7 @@ import tempfile
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from tests.servers import stage_environment
 
@@ -50,16 +53,20 @@ def function_environment(stage: str, sagemaker_url: str) -> dict:
 
 def handler_call(body: bytes, content_type: str, sagemaker_url: str, timeout: float = 120) -> HandlerAnswer:
     """POST /predict with body through app(event, context) in a fresh interpreter."""
+    return HandlerAnswer(**measured_run("tests.lambda_handler", body, [content_type], timeout,
+                                        function_environment(STAGE, sagemaker_url)))
+
+
+def measured_run(module: str, body: bytes, arguments: list[str], timeout: float, environment: dict) -> dict:
+    """python -m module BODY_FILE *arguments in a fresh interpreter: the JSON of its last line of output."""
     with tempfile.NamedTemporaryFile(suffix=".body") as body_file:
         body_file.write(body)
         body_file.flush()
-        finished = subprocess.run(
-            [sys.executable, "-m", "tests.lambda_handler", body_file.name, content_type],
-            cwd=PROJECT_ROOT, env={**os.environ, **function_environment(STAGE, sagemaker_url)},
-            capture_output=True, timeout=timeout, check=False)
+        finished = subprocess.run([sys.executable, "-m", module, body_file.name, *arguments], cwd=PROJECT_ROOT,
+                                  env={**os.environ, **environment}, capture_output=True, timeout=timeout, check=False)
     if finished.returncode != 0:
-        raise RuntimeError(f"the handler's process failed ({finished.returncode}): {finished.stderr.decode()[-2000:]}")
-    return HandlerAnswer(**json.loads(finished.stdout.decode().strip().splitlines()[-1]))
+        raise RuntimeError(f"{module}'s process failed ({finished.returncode}): {finished.stderr.decode()[-2000:]}")
+    return json.loads(finished.stdout.decode().strip().splitlines()[-1])
 
 
 def proxy_event(body: bytes | None, content_type: str | None, binary_types=(), request_id: str = "gateway-request",
@@ -98,16 +105,47 @@ class LambdaContext:
         return 25_000
 
 
+def running_children() -> list[int]:
+    pids = []
+    for thread in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{thread}/children") as children:
+            pids += [int(pid) for pid in children.read().split()]
+    return pids
+
+
+def proc_file(pid: int, name: str) -> str:
+    try:
+        with open(f"/proc/{pid}/{name}") as file:
+            return file.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return ""
+
+
 def cpu_seconds() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """This process's CPU time, its ended children's and its running children's (the decoding worker)."""
+    usages = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    running = 0.0
+    for pid in running_children():
+        fields = proc_file(pid, "stat").rpartition(")")[2].split()
+        running += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") if fields else 0.0
+    return sum(usage.ru_utime + usage.ru_stime for usage in usages) + running
 
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def main(body_path: str, content_type: str) -> None:
+def peak_with_children_mb() -> float:
+    """This process's peak, its running children's peaks and its largest ended child's."""
+    running = 0.0
+    for pid in running_children():
+        for line in proc_file(pid, "status").splitlines():
+            if line.startswith("VmHWM:"):
+                running += int(line.split()[1]) / 1024
+    return peak_mb() + running + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def in_a_fork(measure: Callable[..., None], *arguments) -> None:
     """Measure in a fork of this fresh interpreter: ru_maxrss survives exec, so this process may carry
     the peak of the large test process that started it, while a fork starts from its few megabytes."""
     child = os.fork()
@@ -116,7 +154,7 @@ def main(body_path: str, content_type: str) -> None:
         sys.exit(os.waitstatus_to_exitcode(status))
     exit_code = 1
     try:
-        measure(body_path, content_type)
+        measure(*arguments)
         exit_code = 0
     except BaseException:
         traceback.print_exc()
@@ -132,16 +170,16 @@ def measure(body_path: str, content_type: str) -> None:
     from tests.images import poster_jpeg
 
     app(proxy_event(poster_jpeg(), "image/jpeg", app.api.binary_types, "warm-up"), LambdaContext("warm-up"))
-    baseline = peak_mb()
+    baseline = peak_with_children_mb()
     event = proxy_event(Path(body_path).read_bytes(), content_type, app.api.binary_types, "measured")
     started = cpu_seconds()
     answer = app(event, LambdaContext("measured"))
     spent = cpu_seconds() - started
     body = base64.b64decode(answer["body"]).decode() if answer.get("isBase64Encoded") else answer["body"]
     print(json.dumps({"status": answer["statusCode"], "headers": answer["headers"], "body": body,
-                      "cpu_seconds": round(spent, 3), "peak_mb": round(peak_mb(), 1),
+                      "cpu_seconds": round(spent, 3), "peak_mb": round(peak_with_children_mb(), 1),
                       "baseline_mb": round(baseline, 1)}))
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    in_a_fork(measure, *sys.argv[1:3])

@@ -1,16 +1,21 @@
 """The decode budget: what the structure says before decoding, what a decode will cost, and the API's
 normaliser refusing within it, converting what it accepts as before."""
 import io
+import struct
 
 import pytest
 from PIL import Image, ImageFile
 from PIL.WebPImagePlugin import WebPImageFile
 
-from chalicelib.decode_budget import CpuDeadline, DecodeBudget, ImageTooCostly, Structure, decode_bytes, inspect
+from chalicelib.decode_budget import (WEBP_DECODER_BYTES_PER_PIXEL, WEBP_HUFFMAN_GROUP_BYTES, CpuDeadline, DecodeBudget,
+                                      ImageRefused, ImageTooCostly, Structure, decode_bytes, inspect)
 from chalicelib.errors import PayloadTooLargeError
 from chalicelib.image_decoding import flatten_to_rgb, load, open_image, shrink_to_rgb
-from chalicelib.image_normalizing import JPEG_QUALITY, normalize_image
-from tests.hostile_images import CASES, gif_file, large_jpeg, png_claiming_size
+from chalicelib.image_normalizing import JPEG_QUALITY, model_jpeg, normalize_image
+from chalicelib.tiff_directories import DirectoryTooCostly, check_directories, orientation
+from tests.hostile_images import (CASES, LONG, SHORT, aliasing_directory, entry, exif_with_a_loop_of_directories,
+                                  gif_file, large_jpeg, png_chunk, png_claiming_size, png_with_chunks, tiff_one_strip,
+                                  webp_exif_over_the_size_limit, webp_lossless_huffman_groups)
 from tests.images import encode, jpeg_claiming_size, poster, poster_art, poster_jpeg
 
 MAX_SIDE = 512
@@ -61,8 +66,8 @@ def test_every_refusal_but_the_cpu_deadline_comes_before_any_pixel_is_decoded(ca
     monkeypatch.setattr(ImageFile.ImageFile, "load", no_decoding)
     monkeypatch.setattr(WebPImageFile, "load", no_decoding)
     monkeypatch.setattr(WebPImageFile, "_open", no_decoding)
-    with pytest.raises(PayloadTooLargeError):
-        normalize_image(case.build(), MAX_SIDE, MAX_PIXELS)
+    with pytest.raises(ImageRefused):
+        model_jpeg(case.build(), MAX_SIDE, MAX_PIXELS)  # the decoding worker's job, here in-process
 
 
 def test_the_cpu_deadline_stops_decoding_once_the_thread_has_spent_its_seconds():
@@ -141,3 +146,63 @@ def test_a_multi_picture_jpeg_decodes_at_a_reduced_scale_like_any_jpeg():
     opened = open_image(encode(first, "MPO", save_all=True, append_images=[second]), ("JPEG",), BUDGET)
     assert opened.image.format == "MPO"
     assert load(opened, draft_side=MAX_SIDE).size == (1_000, 1_500)
+
+
+def exif_of(*entries: tuple[int, int, int, int], order: str = "<") -> bytes:
+    """A TIFF structure of one directory of (tag, type, count, value) entries."""
+    return (b"II*\x00" if order == "<" else b"MM\x00*") + struct.pack(order + "IH", 8, len(entries)) + b"".join(
+        entry(*fields, order=order) for fields in entries) + bytes(4)
+
+
+@pytest.mark.parametrize("order", ["<", ">"], ids=["little-endian", "big-endian"])
+def test_the_orientation_is_one_short_of_tag_274(order):
+    assert orientation(exif_of((274, SHORT, 1, 6), order=order)) == 6
+    assert orientation(exif_of((274, LONG, 1, 6), order=order)) == 1
+    assert orientation(exif_of((274, SHORT, 2, 6), order=order)) == 1
+    assert orientation(exif_of((274, SHORT, 1, 9), order=order)) == 1
+    assert orientation(exif_of((1, SHORT, 1, 6), order=order)) == 1
+    assert orientation(b"\x00 is no TIFF header") == 1
+
+
+def test_the_orientation_of_pillows_own_exif_is_read_as_pillow_reads_it():
+    exif = Image.Exif()
+    exif[274], exif[0x010F], exif[0x0110] = 8, "A camera maker with a long name", "Model X"
+    assert orientation(exif.tobytes()[6:]) == 8
+
+
+def test_a_directory_whose_entries_declare_more_than_its_block_holds_is_refused():
+    block = aliasing_directory(20, 4_000)
+    with pytest.raises(DirectoryTooCostly, match="declare 80,000 bytes of values in a block of 4,254 bytes"):
+        check_directories(block, "EXIF block")
+    check_directories(aliasing_directory(1, 4_000), "EXIF block")
+
+
+def test_a_loop_of_directories_is_read_once():
+    check_directories(exif_with_a_loop_of_directories(), "EXIF block")
+    assert orientation(exif_with_a_loop_of_directories()) == 6
+
+
+def test_exif_over_what_a_jpeg_segment_holds_and_xmp_over_a_megabyte_are_refused():
+    with pytest.raises(ImageTooCostly, match="its EXIF block of 2,097,182 bytes is over 65,533"):
+        inspect(webp_exif_over_the_size_limit(), BUDGET)
+    xmp = png_chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + b"x" * 1_100_000)
+    with pytest.raises(ImageTooCostly, match="its XMP block of 1,100,022 bytes is over 1,048,576"):
+        inspect(png_with_chunks(xmp), BUDGET)
+
+
+def test_a_tiff_counts_the_strip_libtiff_reads_whole_and_ycbcrs_rgba_copy():
+    width, height = 6_000, 6_600
+    assert inspect(tiff_one_strip(), BUDGET).decoder_bytes == width * height * 3
+    assert inspect(tiff_one_strip(mode="YCbCr"), BUDGET).decoder_bytes == width * height * (3 + 4)
+    small_strips = encode(Image.new("RGB", (width, height)), "TIFF", compression="tiff_adobe_deflate")
+    assert inspect(small_strips, BUDGET).decoder_bytes < 1024 * 1024
+
+
+def test_a_lossless_webp_counts_a_group_of_prefix_codes_per_pixel_of_its_entropy_image():
+    roomy = DecodeBudget(memory_bytes=2**40)
+    assert inspect(webp_lossless_huffman_groups(), roomy).decoder_bytes == (
+        1_024 * 1_024 * WEBP_DECODER_BYTES_PER_PIXEL + 65_536 * WEBP_HUFFMAN_GROUP_BYTES)
+    assert inspect(webp_lossless_huffman_groups(256, 256, 4_096), BUDGET).decoder_bytes == (
+        256 * 256 * WEBP_DECODER_BYTES_PER_PIXEL + 4_096 * WEBP_HUFFMAN_GROUP_BYTES)
+    encoded = encode(poster_art(1_000, 1_500), "WEBP", lossless=True)
+    assert inspect(encoded, BUDGET).decoder_bytes == 1_000 * 1_500 * WEBP_DECODER_BYTES_PER_PIXEL

@@ -5,8 +5,13 @@ every place the accepted formats carry them: a JPEG's APP1, a PNG's eXIf chunk o
 "Raw profile type exif" text, a WebP's EXIF chunk. Chunk structures (PNG chunks, GIF extension
 blocks, JPEG segments, of known and unknown kinds, with good and bad checksums) surround a small
 real image. Either the normaliser gives an RGB JPEG the model can take, or it refuses with a 4xx.
+
+TIFF directories whose entries alias one stretch of values (issue 19: Pillow copies it once per entry), in
+a JPEG's APP1 and APP2 (MPF), a PNG's eXIf, a WebP's EXIF and TIFF files (the model container's), get the
+same answers, and each costs the decoding child no more than the hostile-image budget.
 """
 import io
+import resource
 import struct
 import zlib
 
@@ -16,8 +21,9 @@ from PIL import Image
 
 from chalicelib.errors import ApiError
 from chalicelib.image_normalizing import normalize_image
-from tests.hostile_images import (gif_file, jpeg_segment, png_chunk, png_file, riff_chunk, small_png_parts,
-                                  sub_blocks, vp8l_one_pixel, vp8x, webp_file)
+from poster_model.preprocess import InvalidImageError, prepare_untrusted_image
+from tests.hostile_images import (MAX_CPU_SECONDS, MAX_PEAK_MB, gif_file, jpeg_segment, jpeg_without_jfif, png_chunk,
+                                  png_file, riff_chunk, small_png_parts, sub_blocks, vp8l_one_pixel, vp8x, webp_file)
 from tests.images import encode, poster
 
 MAX_SIDE = 512
@@ -171,3 +177,98 @@ def test_any_segments_before_a_jpegs_frame(segments):
 def test_any_bytes_behind_a_formats_signature(signature, rest):
     """The structure readers meet truncated and nonsensical headers first."""
     assert_a_model_jpeg_or_a_4xx(signature + rest)
+
+
+ALIASING_SETTINGS = settings(max_examples=40, deadline=None,
+                             suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+TIFF_TYPES = st.one_of(st.sampled_from([1, 2, 3, 4, 5, 7, 9, 10, 11, 12, 13, 16]), st.integers(0, 20))
+COUNTS = st.one_of(st.integers(0, 8), st.integers(0, 70_000), st.integers(0, 0xFFFFFFFF))
+
+
+@st.composite
+def aliasing_directories(draw, prefix_entries: tuple = (), leading: bytes = b"") -> bytes:
+    """A TIFF structure whose entries point into one shared stretch of values, into the directory itself,
+    at the header or past the end, with counts from none to far more than the block holds; an entry count
+    that may claim more entries than there are, and a next-directory link that may loop. prefix_entries
+    come first in the directory, and leading bytes (a TIFF file's pixels) between the header and it."""
+    order = draw(st.sampled_from("<>"))
+    entries = draw(st.integers(0, 48))
+    shared_bytes = draw(st.sampled_from([0, 8, 1_000, 30_000]))
+    directory_at = 8 + len(leading)
+    shared_at = directory_at + 2 + 12 * (len(prefix_entries) + entries) + 4
+    targets = st.sampled_from([shared_at, directory_at, 0, shared_at + shared_bytes + 1_000])
+    fields = [struct.pack(order + "HHI", tag, kind, count) + struct.pack(order + "I", value)
+              for tag, kind, count, value in prefix_entries]
+    for _ in range(entries):
+        tag = draw(st.one_of(st.sampled_from(EXIF_TAGS), st.integers(0, 0xFFFF)))
+        field = draw(st.one_of(targets.map(lambda offset: struct.pack(order + "I", offset)),
+                               st.binary(min_size=4, max_size=4)))
+        fields.append(struct.pack(order + "HHI", tag, draw(TIFF_TYPES), draw(COUNTS)) + field)
+    claimed = draw(st.one_of(st.just(len(fields)), st.integers(0, 0xFFFF)))
+    link = draw(st.sampled_from([0, directory_at, shared_at]))
+    header = (b"II" if order == "<" else b"MM") + struct.pack(order + "HI", 42, directory_at)
+    return (header + leading + struct.pack(order + "H", claimed) + b"".join(fields) + struct.pack(order + "I", link)
+            + bytes(range(1, 256)) * (shared_bytes // 255) + bytes(shared_bytes % 255))
+
+
+def assert_within_the_ceiling(call) -> None:
+    """The call's children spend at most the hostile-image budget of CPU and memory (beyond what they inherit)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open("/proc/self/statm") as statm:
+        resident_mb = int(statm.read().split()[1]) * resource.getpagesize() / 2**20
+    call()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime) <= MAX_CPU_SECONDS
+    assert after.ru_maxrss / 1024 - resident_mb <= MAX_PEAK_MB
+
+
+def jpeg_with_segment(marker: int, payload: bytes) -> bytes:
+    """A JPEG without JFIF, whose EXIF Pillow reads inside Image.open; the segment cut to what one can hold."""
+    data = jpeg_without_jfif(SMALL_JPEG)
+    return data[:2] + jpeg_segment(marker, payload[:65_533]) + data[2:]
+
+
+@ALIASING_SETTINGS
+@given(directory=aliasing_directories())
+def test_aliasing_directories_in_a_jpegs_exif(directory):
+    assert_within_the_ceiling(lambda: assert_a_model_jpeg_or_a_4xx(jpeg_with_segment(0xE1, b"Exif\x00\x00" + directory)))
+
+
+@ALIASING_SETTINGS
+@given(directory=aliasing_directories())
+def test_aliasing_directories_in_a_jpegs_multi_picture_index(directory):
+    assert_within_the_ceiling(lambda: assert_a_model_jpeg_or_a_4xx(jpeg_with_segment(0xE2, b"MPF\x00" + directory)))
+
+
+@ALIASING_SETTINGS
+@given(directory=aliasing_directories(), after_pixels=st.booleans())
+def test_aliasing_directories_in_a_pngs_exif_chunk(directory, after_pixels):
+    assert_within_the_ceiling(lambda: assert_a_model_jpeg_or_a_4xx(png_with_exif_chunk(directory, after_pixels)))
+
+
+@ALIASING_SETTINGS
+@given(directory=aliasing_directories())
+def test_aliasing_directories_in_a_webps_exif_chunk(directory):
+    assert_within_the_ceiling(lambda: assert_a_model_jpeg_or_a_4xx(webp_with_exif(directory)))
+
+
+TIFF_WIDTH, TIFF_HEIGHT = 8, 12
+TIFF_PIXELS = bytes(range(TIFF_WIDTH * TIFF_HEIGHT))
+TIFF_IMAGE_ENTRIES = ((256, 4, 1, TIFF_WIDTH), (257, 4, 1, TIFF_HEIGHT), (259, 4, 1, 1), (262, 4, 1, 1),
+                      (273, 4, 1, 8), (278, 4, 1, TIFF_HEIGHT), (279, 4, 1, len(TIFF_PIXELS)))
+"""A grayscale image whose pixels sit between the header and the directory (LONGs, whatever the byte order)."""
+
+
+@ALIASING_SETTINGS
+@given(tiff=aliasing_directories(prefix_entries=TIFF_IMAGE_ENTRIES, leading=TIFF_PIXELS))
+def test_aliasing_directories_in_a_tiff_file_reach_the_model_or_a_400(tiff):
+    """The model container's sixth format: the file is its own directory structure."""
+
+    def container_answer():
+        try:
+            batch, _ = prepare_untrusted_image(tiff, 48, 32)
+        except InvalidImageError:
+            return
+        assert batch.shape == (1, 48, 32, 3)
+
+    assert_within_the_ceiling(container_answer)

@@ -148,3 +148,28 @@ def test_every_intact_image_becomes_an_rgb_jpeg_the_model_can_take(original):
     normalized = Image.open(io.BytesIO(normalize_image(original, MAX_SIDE, MAX_PIXELS)))
     assert (normalized.format, normalized.mode) == ("JPEG", "RGB")
     assert max(normalized.size) <= MAX_SIDE
+
+
+@PROPERTY_SETTINGS
+@given(media_type=st.text(alphabet=st.characters(blacklist_characters=";,"), max_size=30),
+       parameters=st.lists(st.text(alphabet=st.characters(blacklist_characters=";,"), max_size=12), max_size=6),
+       payload=st.binary(min_size=1, max_size=60))
+def test_a_data_url_is_read_as_its_media_type_and_parameters_say(media_type, parameters, payload):
+    """What the old pattern data:TYPE(;PARAMETER)*, meant, read from the text before the first comma."""
+    header = ";".join([media_type, *parameters])
+    body = json_body({"data": f"data:{header}," + base64.b64encode(payload).decode()})
+    if media_type.lower().startswith("image/") and ";base64" in "".join(f";{p}" for p in parameters).lower():
+        assert image_bytes(body, "application/json", MAX_BODY_BYTES) == payload
+    else:
+        with pytest.raises(ApiError) as refusal:
+            image_bytes(body, "application/json", MAX_BODY_BYTES)
+        assert refusal.value.status_code == 400
+
+
+@pytest.mark.parametrize("after_scheme", [";" * 100_000, "image/png" + ";a=b" * 100_000, "a" * 100_000],
+                         ids=["semicolons", "parameters", "letters"])
+def test_a_data_url_without_a_comma_in_its_first_kilobyte_is_refused_saying_so(after_scheme):
+    with pytest.raises(ApiError) as refusal:
+        image_bytes(json_body({"data": "data:" + after_scheme + ",AAAA"}), "application/json", MAX_BODY_BYTES)
+    assert (refusal.value.status_code, refusal.value.message) == (
+        400, "data URL has no comma within its first 1,024 characters: send data:image/...;base64,<base64>")
