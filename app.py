@@ -7,7 +7,7 @@ import traceback
 from chalice import Chalice, CORSConfig, Response
 
 from chalicelib.answers import parse_endpoint_answer, prediction_answer
-from chalicelib.errors import ApiError, InternalError
+from chalicelib.errors import ApiError, ConfigurationError, InternalError
 from chalicelib.feedback import feedback_record, parse_feedback_request, signed_prediction_id
 from chalicelib.feedback_metrics import count_feedback
 from chalicelib.feedback_store import FeedbackUnavailableError, signing_keys, store_feedback
@@ -50,13 +50,13 @@ def predict_answer() -> dict:
         endpoint_body = invoke_endpoint(settings, jpeg, parsed.explain)
     endpoint_answer = parse_endpoint_answer(endpoint_body, len(settings.class_labels))
     answer = prediction_answer(endpoint_answer, settings, parsed.explain)
-    feedback_settings = load_feedback_settings()
-    if feedback_settings:
-        try:
+    try:
+        feedback_settings = load_feedback_settings()
+        if feedback_settings:
             key = signing_keys.key(feedback_settings.key_parameter)
             answer["prediction_id"] = signed_prediction_id(answer, parsed.image, feedback_settings, key, time.time())
-        except FeedbackUnavailableError as error:  # the answer still goes out, without a way to give feedback
-            record.detail = error.detail
+    except (ConfigurationError, FeedbackUnavailableError) as error:  # the answer goes out, without an id
+        record.detail = error.detail
     return answer
 
 

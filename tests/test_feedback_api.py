@@ -19,7 +19,7 @@ from chalicelib.sagemaker_endpoint import sagemaker_client
 from chalicelib.settings import load_feedback_settings, load_settings
 from scripts import feedback_store as deploy
 from tests.images import poster_jpeg
-from tests.servers import stage_environment
+from tests.servers import PROJECT_ROOT, stage_environment
 from tests.test_api import answer_with, our_endpoint_answer
 
 STAGE = "dev"
@@ -196,13 +196,35 @@ json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats
                            max_leaves=8)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(st.sampled_from(["prediction_id", "answer", "share_image", "image", "other"]), json_values))
 def test_any_json_body_without_a_signed_id_is_refused_with_json_and_nothing_stored(client, store, document):
     response = give_feedback(client, document)
     assert 400 <= response.status_code < 500
     assert set(response.json_body) == {"error", "message"}
     assert stored_records(store) == []
+
+
+def test_a_stored_answer_is_counted_as_an_emf_metric_by_verdict_and_agreement(client, endpoint, store, capsys):
+    answer = predicted(client, endpoint, 0.05)
+    capsys.readouterr()
+    give_feedback(client, {"prediction_id": answer["prediction_id"], "answer": "yes"})
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [(r["verdict"], r["agreement"], r["Feedback"]) for r in records if "Feedback" in r] == \
+        [("not thriller", "disagrees", [1.0])]
+
+
+def test_predict_answers_without_an_id_when_the_feedback_settings_are_wrong(endpoint, store, tmp_path):
+    config = json.loads((PROJECT_ROOT / ".chalice" / "config.json").read_text())
+    config["stages"][STAGE]["environment_variables"]["FEEDBACK_TABLE"] = ""
+    (tmp_path / ".chalice").mkdir()
+    (tmp_path / ".chalice" / "config.json").write_text(json.dumps(config))
+    answer_with(endpoint, our_endpoint_answer())
+    with Client(app, stage_name=STAGE, project_dir=str(tmp_path)) as misconfigured:
+        response = misconfigured.http.post("/predict", headers={"Content-Type": "application/json"},
+                                           body=json.dumps({"data": base64.b64encode(POSTER).decode()}))
+    assert response.status_code == 200 and "prediction_id" not in response.json_body
+    assert give_feedback(misconfigured, {"prediction_id": "v1.a.b", "answer": "yes"}).status_code == 500
 
 
 def test_predict_answers_without_an_id_when_the_key_cannot_be_read(client, endpoint, store):
