@@ -87,8 +87,7 @@ def ensure_table(dynamodb, settings: FeedbackSettings) -> None:
     try:
         dynamodb.create_table(TableName=settings.table, BillingMode="PAY_PER_REQUEST",
                               AttributeDefinitions=[{"AttributeName": "prediction", "AttributeType": "S"}],
-                              KeySchema=[{"AttributeName": "prediction", "KeyType": "HASH"}],
-                              SSESpecification={"Enabled": True})
+                              KeySchema=[{"AttributeName": "prediction", "KeyType": "HASH"}])
         print(f"table {settings.table}: created (on-demand)")
     except ClientError as error:
         if error_code(error) != "ResourceInUseException":

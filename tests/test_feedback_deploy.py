@@ -13,8 +13,12 @@ import pytest
 
 from chalicelib.feedback import RECORD_ATTRIBUTES
 from scripts import feedback_store as deploy
+from tests.aws_like import contract_parameters  # noqa: F401
 from tests.servers import PROJECT_ROOT
 from tests.test_policies import stage_policy
+
+pytestmark = pytest.mark.usefixtures("contract_parameters")
+"""Every AWS call these tests make is checked against the service model (tests/aws_like.py)."""
 
 STAGES = ("dev", "prod")
 

@@ -11,8 +11,12 @@ from PIL import Image
 from poster_training.extra_posters import joined
 from scripts import feedback_report
 from scripts import feedback_store as deploy
+from tests.aws_like import contract_parameters  # noqa: F401
 from tests.images import poster_jpeg
 from tests.servers import PROJECT_ROOT
+
+pytestmark = pytest.mark.usefixtures("contract_parameters")
+"""Every AWS call these tests make is checked against the service model (tests/aws_like.py)."""
 
 
 def record(verdict, answer, probability, agreement, image_sha256="00" * 32, image_key=None, **extra):
