@@ -6,6 +6,7 @@
 const moduleUrl = (id) => document.getElementById(id).href;
 const { renderAnswer, answerAsText, answerInBrief, isAnswer } = await import(moduleUrl("answer-module"));
 const { isEvidence, drawEvidence, evidenceInWords } = await import(moduleUrl("evidence-module"));
+const { prepare, stopPreparing, readAsDataUrl } = await import(moduleUrl("poster-module"));
 
 const TIMEOUT_MS = 30_000; // API Gateway gives up at 29 s, so waiting longer is pointless
 const HISTORY_LENGTH = 12;
@@ -50,15 +51,11 @@ let shown = null;
 let preparing = null; // the file being prepared; a newer choice replaces it
 let askWhenReady = false; // ask as soon as the poster is prepared (every choice does, unless cancelled)
 let pending = null; // the AbortController of the question in flight
-let worker = null;
-const workerJobs = new Map(); // job id -> {resolve, reject}
-let nextJobId = 0;
 const history = []; // {poster, shown, item}, newest first
 
 class ShownError extends Error {} // its message is written for the person using the page
 const REPLACED = Symbol("another poster was chosen");
 const CANCELLED = Symbol("the person pressed Cancel");
-const WORKER_UNAVAILABLE = Symbol("no module worker can run here");
 const CANCELLED_NOTICE = "Cancelled: nothing was asked. Press “Ask again” to ask about this poster.";
 const UNREADABLE_ANSWER = "The service sent an answer this page cannot read. Try again later.";
 const NOT_A_FILE =
@@ -149,53 +146,6 @@ function showPoster(chosen) {
   form.dataset.poster = "ready";
 }
 
-function readAsDataUrl(blob) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(reader.result);
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(blob);
-  });
-}
-
-function startWorker() {
-  worker = new Worker(moduleUrl("poster-worker-script"), { type: "module" });
-  worker.addEventListener("message", ({ data }) => {
-    const job = workerJobs.get(data.id);
-    workerJobs.delete(data.id);
-    if (job && data.prepared) job.resolve(data.prepared);
-    else if (job) job.reject(new Error(data.failure));
-  });
-  worker.addEventListener("error", (event) => { // no module workers here: prepare in place from now on
-    event.preventDefault();
-    stopWorker(WORKER_UNAVAILABLE);
-    worker = false;
-  });
-}
-
-function stopWorker(reason) {
-  if (worker) worker.terminate();
-  worker = null;
-  for (const job of workerJobs.values()) job.reject(reason);
-  workerJobs.clear();
-}
-
-async function prepareInPlace(file) {
-  const { preparePoster } = await import(moduleUrl("poster-worker-script"));
-  return preparePoster(file);
-}
-
-function prepare(file) {
-  const workerCanDraw = typeof OffscreenCanvas !== "undefined" && typeof Worker !== "undefined";
-  if (worker === false || !workerCanDraw) return prepareInPlace(file);
-  if (worker === null) startWorker();
-  return new Promise((resolve, reject) => {
-    const id = nextJobId++;
-    workerJobs.set(id, { resolve, reject });
-    worker.postMessage({ id, file });
-  }).catch((error) => (error === WORKER_UNAVAILABLE ? prepareInPlace(file) : Promise.reject(error)));
-}
-
 /** Back to no poster, nothing being prepared and nothing waiting to be asked, with text in the alert. */
 function refusePoster(text) {
   preparing = null;
@@ -212,7 +162,7 @@ async function choosePoster(file) {
     pending.abort(REPLACED);
     pending = null;
   }
-  if (preparing) stopWorker(REPLACED); // a big file still being decoded would hold up this one
+  if (preparing) stopPreparing(REPLACED); // a big file still being decoded would hold up this one
   askWhenReady = Boolean(apiUrl);
   setBusy(askWhenReady);
   clearOutcome();
@@ -227,7 +177,7 @@ async function choosePoster(file) {
   let prepared;
   let dataUrl;
   try {
-    prepared = await prepare(file);
+    prepared = await prepare(file, moduleUrl("poster-worker-script"));
     dataUrl = await readAsDataUrl(prepared.blob);
   } catch (error) {
     if (preparing !== file || error === REPLACED) return;
@@ -448,7 +398,7 @@ function showFromHistory(entry) {
     pending.abort(REPLACED);
     pending = null;
   }
-  if (preparing) stopWorker(REPLACED);
+  if (preparing) stopPreparing(REPLACED);
   preparing = null;
   askWhenReady = false;
   showProgress("");

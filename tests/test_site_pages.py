@@ -23,6 +23,6 @@ def test_every_page_is_revalidated_and_every_other_file_long_cached():
 def test_the_modules_and_the_model_page_s_stylesheet_are_asked_for_by_version():
     files = published()
     index = files["index.html"].body.decode()
-    for module in ["app.js", "answer.js", "evidence.js", "poster-worker.js", "styles.css"]:
+    for module in ["app.js", "answer.js", "evidence.js", "poster.js", "poster-worker.js", "styles.css"]:
         assert re.search(rf'href="{module}\?v=[0-9a-f]{{12}}"|src="{module}\?v=[0-9a-f]{{12}}"', index), module
     assert re.search(r'href="styles.css\?v=[0-9a-f]{12}"', files["model.html"].body.decode())

@@ -96,10 +96,10 @@ def record_predict_requests(page) -> list:
     return requests
 
 
-def wait_until_held(page, held: list):
+def wait_until_held(page, held: list, count: int = 1):
     """The route handler runs when Playwright next dispatches events: give it the chance."""
     for _ in range(200):
-        if held:
+        if len(held) >= count:
             return
         page.wait_for_timeout(50)
     raise AssertionError("the page never sent its request")

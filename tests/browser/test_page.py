@@ -242,6 +242,17 @@ def test_a_huge_png_is_prepared_when_chosen_with_a_progress_state(page, site, fi
     assert len(request.post_data_buffer) <= MAX_SENT_BODY_BYTES
 
 
+def test_where_no_worker_can_draw_the_poster_is_prepared_in_place_and_answered(page, site, files):
+    page.add_init_script("delete window.OffscreenCanvas;")
+    page.goto(site["live"])
+
+    request = request_sent_for(page, site["live"], files["large-poster.jpg"])
+
+    _, sent = sent_image(request)
+    assert max(sent.size) == MAX_SENT_SIDE
+    expect(page.locator("#verdict")).to_be_visible()
+
+
 def test_a_chosen_poster_is_asked_about_once_as_soon_as_it_is_prepared(page, site, files):
     sent = record_predict_requests(page)
     release_the_worker = hold_the_worker(page)
@@ -414,7 +425,7 @@ def test_choosing_another_poster_while_waiting_drops_the_pending_question_and_as
 
     page.set_input_files("#poster-input", files["another-poster.png"])
     expect(page.get_by_role("img", name=re.compile("another-poster.png"))).to_be_visible()
-    wait_until_held(page, held[1:])
+    wait_until_held(page, held, count=2)
     first_question.continue_()
 
     assert first_question.request.response() is None, "the page did not abandon the first question"
