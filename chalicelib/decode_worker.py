@@ -66,11 +66,15 @@ def own_cpu_seconds() -> float:
 
 
 def lower_limits(ceiling_bytes: int, cpu_seconds: float) -> None:
-    address_space = statm_bytes(0) + ceiling_bytes
-    resource.setrlimit(resource.RLIMIT_AS, (address_space, resource.getrlimit(resource.RLIMIT_AS)[1]))
-    cpu_limit = math.ceil(own_cpu_seconds() + cpu_seconds + CPU_MARGIN_SECONDS + 1)
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_limit, resource.getrlimit(resource.RLIMIT_CPU)[1]))
+    lower_soft_limit(resource.RLIMIT_AS, statm_bytes(0) + ceiling_bytes)
+    lower_soft_limit(resource.RLIMIT_CPU, math.ceil(own_cpu_seconds() + cpu_seconds + CPU_MARGIN_SECONDS + 1))
     signal.setitimer(signal.ITIMER_PROF, cpu_seconds + CPU_MARGIN_SECONDS)
+
+
+def lower_soft_limit(kind: int, soft: int) -> None:
+    """The soft limit only, never above the hard one: raise_limits() lifts it again after the job."""
+    hard = resource.getrlimit(kind)[1]
+    resource.setrlimit(kind, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
 
 
 def raise_limits() -> None:
