@@ -137,8 +137,9 @@ def as_jpeg(data: bytes) -> bytes:
         return output.getvalue()
 
 
-def export(s3, settings: FeedbackSettings, posters: list[Poster], directory: Path) -> int:
-    """Add the posters not in directory yet; returns how many were added."""
+def export(s3, settings: FeedbackSettings, posters: list[Poster], directory: Path) -> tuple[int, int]:
+    """Add the posters not in directory yet; returns how many were added, and how many images were gone (the
+    lifecycle rule may delete one a little before DynamoDB's TTL deletes its record)."""
     (directory / "images").mkdir(parents=True, exist_ok=True)
     known = already_exported(directory)
     new = [poster for poster in posters if poster.poster_id not in known]
@@ -148,11 +149,16 @@ def export(s3, settings: FeedbackSettings, posters: list[Poster], directory: Pat
         writer = csv.writer(handle)
         if write_header:
             writer.writerow(LABEL_COLUMNS)
+        added = 0
         for poster in new:
-            data = s3.get_object(Bucket=settings.bucket, Key=poster.image_key)["Body"].read()
+            try:
+                data = s3.get_object(Bucket=settings.bucket, Key=poster.image_key)["Body"].read()
+            except s3.exceptions.NoSuchKey:
+                continue
             (directory / "images" / f"{poster.poster_id}.jpg").write_bytes(as_jpeg(data))
             writer.writerow((poster.poster_id, poster.thriller_or_crime))
-    return len(new)
+            added += 1
+    return added, len(new) - added
 
 
 def report(session: boto3.session.Session, settings: FeedbackSettings, stage: str, export_dir: Path | None,
@@ -167,13 +173,14 @@ def report(session: boto3.session.Session, settings: FeedbackSettings, stage: st
     print("\nReliability: the model's probability against what visitors said (yes/no answers only)")
     print("\n".join(reliability_lines(records)))
     posters, conflicting = shared_posters(records)
-    waiting = len(posters) - len(already_exported(export_dir) if export_dir else set())
-    print(f"\nShared posters waiting for training: {max(waiting, 0)} (of {len(posters)} with a yes or no"
+    exported = already_exported(export_dir) if export_dir else set()
+    waiting = sum(poster.poster_id not in exported for poster in posters)
+    print(f"\nShared posters waiting for training: {waiting} (of {len(posters)} with a yes or no"
           + (f"; {conflicting} left out: visitors answered them both ways" if conflicting else "") + ")")
     if export_dir:
-        added = export(session.client("s3", **clients), settings, posters, export_dir)
+        added, gone = export(session.client("s3", **clients), settings, posters, export_dir)
         print(f"exported {added} new poster(s) to {export_dir} (labels.csv + images/): "
-              f"make model EXTRA_POSTERS={export_dir}")
+              f"make model EXTRA_POSTERS={export_dir}" + (f"; {gone} image(s) already deleted" if gone else ""))
 
 
 def run(args: argparse.Namespace) -> None:

@@ -119,8 +119,19 @@ def test_export_writes_the_training_sets_format_once(stage_store, tmp_path, caps
         with Image.open(export_dir / "images" / f"{row['id']}.jpg") as image:
             assert image.format == "JPEG"
     assert feedback_report.main(["--stage", "dev", "--export", str(export_dir)]) == 0
-    assert "exported 0 new poster(s)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Shared posters waiting for training: 0 (of 2" in out and "exported 0 new poster(s)" in out
     assert len((export_dir / "labels.csv").read_text().splitlines()) == 3
+
+
+def test_a_poster_whose_image_is_gone_is_left_out_of_the_export(stage_store, tmp_path, capsys):
+    put_records(stage_store, [record("thriller/crime", "yes", 0.7, "agrees", "aa" * 32, "feedback/a.jpg"),
+                              record("not thriller", "no", 0.1, "agrees", "bb" * 32, "feedback/gone.jpg")],
+                {"feedback/a.jpg": poster_jpeg()})
+    assert feedback_report.main(["--stage", "dev", "--export", str(tmp_path / "visitors")]) == 0
+    out = capsys.readouterr().out
+    assert "exported 1 new poster(s)" in out and "1 image(s) already deleted" in out
+    assert (tmp_path / "visitors" / "labels.csv").read_text().splitlines()[1:] == [f"visitor-{'aa' * 10},1"]
 
 
 def poster_set(directory, count, genre_names=("Crime", "Drama")):
