@@ -136,13 +136,17 @@ def peak_mb() -> float:
 
 
 def peak_with_children_mb() -> float:
-    """This process's peak, its running children's peaks and its largest ended child's."""
+    return peak_mb() + children_peak_mb()
+
+
+def children_peak_mb() -> float:
+    """The running children's peaks (the decoding worker's) and the largest ended child's."""
     running = 0.0
     for pid in running_children():
         for line in proc_file(pid, "status").splitlines():
             if line.startswith("VmHWM:"):
                 running += int(line.split()[1]) / 1024
-    return peak_mb() + running + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return running + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def in_a_fork(measure: Callable[..., None], *arguments) -> None:
