@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from chalicelib.answers import HARD_TO_TELL, NOT_A_POSTER, NOT_THRILLER, THRILLER
 from chalicelib.errors import ApiError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
 from chalicelib.prediction_ids import Prediction, PredictionIdError, prediction_key, sign, verify
-from chalicelib.request_parsing import JSON_CONTENT_TYPE, decode_base64_payload, json_document, json_type_name, media_type
+from chalicelib.request_parsing import (JSON_CONTENT_TYPE, decode_base64_payload, json_document, json_type_name,
+                                        media_type)
 from chalicelib.settings import FeedbackSettings
 
 ANSWERS = {"yes": True, "no": False, "not sure": None}

@@ -204,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stage", default="dev", help="Chalice stage; local reads make run's store (default: dev)")
     parser.add_argument("--export", type=Path, metavar="DIR", help="write shared posters here for training")
     parser.add_argument("--region", help="AWS region (default: AWS configuration)")
-    parser.add_argument("--journal", type=Path, default=DEFAULT_JOURNAL, help="the local store's journal (--stage local)")
+    parser.add_argument("--journal", type=Path, default=DEFAULT_JOURNAL,
+                        help="the local store's journal, for --stage local (default: %(default)s)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, help="Chalice project (default: here)")
     args = parser.parse_args(argv)
     return run_reporting_failures(lambda: run(args), (FeedbackStoreError, ChaliceProjectError))

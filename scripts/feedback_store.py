@@ -140,7 +140,8 @@ def ensure_bucket(s3, settings: FeedbackSettings, region: str, https_only: bool 
         s3.put_bucket_policy(Bucket=settings.bucket, Policy=json.dumps(https_only_policy(settings.bucket)))
     s3.put_bucket_lifecycle_configuration(Bucket=settings.bucket,
                                           LifecycleConfiguration={"Rules": lifecycle_rules(settings)})
-    print(f"  private{', HTTPS only' if https_only else ''}; {settings.image_prefix}* deleted after {settings.retention_days} days")
+    print(f"  private{', HTTPS only' if https_only else ''}; {settings.image_prefix}* deleted after "
+          f"{settings.retention_days} days")
 
 
 def ensure_key(ssm, settings: FeedbackSettings) -> None:
@@ -148,7 +149,7 @@ def ensure_key(ssm, settings: FeedbackSettings) -> None:
     try:
         ssm.put_parameter(Name=settings.key_parameter, Type="SecureString", Overwrite=False, Tier="Standard",
                           Value=base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode("ascii"),
-                          Description="Signs the prediction ids of is-this-movie-a-thriller (scripts/feedback_store.py)")
+                          Description="Signs the prediction ids of the API (scripts/feedback_store.py)")
         print(f"key {settings.key_parameter}: created (SecureString; its value is not shown)")
     except ClientError as error:
         if error_code(error) != "ParameterAlreadyExists":

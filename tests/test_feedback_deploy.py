@@ -137,7 +137,7 @@ def test_the_function_may_add_records_images_and_read_its_key_and_nothing_more(s
 
 @pytest.fixture(scope="module")
 def packaged_prod(tmp_path_factory):
-    """sam.json of `chalice package` for prod, as scripts/package_api.py writes it (tests/test_packaging.py lints it)."""
+    """sam.json of `chalice package` for prod as scripts/package_api.py writes it (tests/test_packaging.py lints it)."""
     folder = tmp_path_factory.mktemp("package-prod")
     subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "package_api.py"), "--stage", "prod", str(folder)],
                    cwd=PROJECT_ROOT, env={**os.environ, "AWS_DEFAULT_REGION": "us-east-1"}, check=True,
