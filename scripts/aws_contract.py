@@ -73,14 +73,16 @@ def transform_payload_refusal(concurrency: int, payload_mb: int) -> str | None:
 
 
 def same_setting(have, want, key: str | None = None) -> bool:
-    """Whether have already holds want (want's keys only, recursively); the lists CloudFront reorders compare as
-    sets."""
+    """Whether have already holds want (want's keys only, recursively; key: the one want sits under). The Items of
+    CLOUDFRONT_UNORDERED_LISTS compare as sets, every other list in order."""
     if isinstance(want, dict):
-        return isinstance(have, dict) and all(same_setting(have.get(name), value, name) for name, value in want.items())
+        return isinstance(have, dict) and all(
+            same_setting(have.get(name), value, f"{key}.Items" if name == "Items" else name)
+            for name, value in want.items())
     if isinstance(want, list):
         if not isinstance(have, list) or len(have) != len(want):
             return False
-        if key == "Items" and all(isinstance(item, str) for item in want):
+        if key and key.endswith(".Items") and key.removesuffix(".Items") in CLOUDFRONT_UNORDERED_LISTS:
             return sorted(have) == sorted(want)
         return all(same_setting(item_have, item_want) for item_have, item_want in zip(have, want))
     return have == want

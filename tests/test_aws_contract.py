@@ -70,6 +70,8 @@ def test_cloudfronts_method_lists_compare_as_sets_and_other_lists_in_order():
     assert aws_contract.same_setting(answered, wanted)
     assert not aws_contract.same_setting({"Origins": {"Items": [{"Id": "b"}, {"Id": "a"}]}},
                                          {"Origins": {"Items": [{"Id": "a"}, {"Id": "b"}]}})
+    assert not aws_contract.same_setting({"QueryStrings": {"Items": ["w", "v"]}},
+                                         {"QueryStrings": {"Items": ["v", "w"]}})
 
 
 def test_missing_is_told_by_the_codes_each_operation_declares():

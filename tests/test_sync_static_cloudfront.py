@@ -207,6 +207,20 @@ def test_the_cache_key_holds_the_path_and_the_version_query_string_only(cloud, s
     assert (key["HeadersConfig"], key["CookiesConfig"]) == ({"HeaderBehavior": "none"}, {"CookieBehavior": "none"})
 
 
+def test_a_policy_changed_outside_the_sync_is_put_back_by_the_next_sync(cloud, site, aws_like_cloudfront):
+    assert sync(site) == 0
+    _, config = the_distribution(cloud)
+    policy_id = config["DefaultCacheBehavior"]["CachePolicyId"]
+    wanted = json.loads(json.dumps(aws_like_cloudfront.config("CachePolicy", policy_id)))
+    aws_like_cloudfront.config("CachePolicy", policy_id)["ParametersInCacheKeyAndForwardedToOrigin"][
+        "QueryStringsConfig"] = {"QueryStringBehavior": "none"}
+    calls = []
+    assert sync(site, session=cloud_recording_session(calls)) == 0
+    assert [name for name, _ in calls if name.startswith(("Update", "Create")) and "Policy" in name] == [
+        "UpdateCachePolicy"]
+    assert aws_like_cloudfront.config("CachePolicy", policy_id) == wanted
+
+
 def test_the_site_is_served_with_security_headers(cloud, site, aws_like_cloudfront):
     assert sync(site) == 0
     _, config = the_distribution(cloud)
