@@ -66,8 +66,8 @@ def store_visitor_answer() -> dict:
     if settings is None:
         raise FeedbackUnavailableError("this API keeps no feedback")
     parsed = parse_feedback_request(request.raw_body, request.headers.get("content-type"))
-    record = feedback_record(parsed, settings, signing_keys.key(settings.key_parameter), time.time())
-    store_feedback(settings, record, parsed.image)
+    record, image = feedback_record(parsed, settings, signing_keys.key(settings.key_parameter), time.time())
+    store_feedback(settings, record, image)
     count_feedback(record["verdict"], record["agreement"])
     return {"stored": True, "answer": record["answer"], "image_shared": "image_key" in record,
             "kept_for_days": settings.retention_days}

@@ -3,7 +3,8 @@ checked field by field, and the one record stored for it (nothing in it identifi
 
 Body: {"prediction_id": "...", "answer": "yes" | "no" | "not sure", "share_image": false}, or with
 "share_image": true also "image": the base64 (or data URL) of the very image /predict was sent, at most
-FEEDBACK_MAX_IMAGE_BYTES. An image is refused unless sharing is ticked, and must hash to the id's image.
+FEEDBACK_MAX_IMAGE_BYTES. An image is refused unless sharing is ticked, and must hash to the id's image; it is
+kept without its metadata (chalicelib/shared_images.py).
 """
 import hashlib
 from dataclasses import dataclass
@@ -14,13 +15,13 @@ from chalicelib.prediction_ids import Prediction, PredictionIdError, prediction_
 from chalicelib.request_parsing import (JSON_CONTENT_TYPE, decode_base64_payload, json_document, json_type_name,
                                         media_type)
 from chalicelib.settings import FeedbackSettings
+from chalicelib.shared_images import without_metadata
 
 ANSWERS = {"yes": True, "no": False, "not sure": None}
 FIELDS = ("prediction_id", "answer", "share_image", "image")
 MAX_BODY_BYTES = 100_000
 """A 60 KiB image in base64 is 82 KB; the rest of the body is a few hundred bytes."""
-IMAGE_TYPES = {b"\xff\xd8\xff": ("image/jpeg", "jpg"), b"\x89PNG\r\n\x1a\n": ("image/png", "png"),
-               b"RIFF": ("image/webp", "webp")}
+IMAGE_TYPES = {b"\xff\xd8": ("image/jpeg", "jpg"), b"\x89PNG\r\n\x1a\n": ("image/png", "png")}
 AGREES, DISAGREES, NOT_SURE, NO_DECISION = "agrees", "disagrees", "not sure", "no decision"
 DECIDED = {THRILLER: True, NOT_THRILLER: False}
 """The verdicts that say yes or no; "hard to tell" and "not a poster" decide nothing a visitor can agree with."""
@@ -95,8 +96,10 @@ def agreement(verdict: str, answer: str) -> str:
     return AGREES if DECIDED[verdict] == ANSWERS[answer] else DISAGREES
 
 
-def feedback_record(request: FeedbackRequest, settings: FeedbackSettings, key: bytes, now: float) -> dict:
-    """The record to store: the model's side from the verified id, the visitor's answer, and when it expires."""
+def feedback_record(request: FeedbackRequest, settings: FeedbackSettings, key: bytes,
+                    now: float) -> tuple[dict, bytes | None]:
+    """The record to store: the model's side from the verified id, the visitor's answer, and when it expires; and
+    the shared image to keep, without its metadata (None when not shared)."""
     try:
         prediction = verify(request.prediction_id, key, now, settings.max_age_s)
     except PredictionIdError as error:
@@ -115,9 +118,10 @@ def feedback_record(request: FeedbackRequest, settings: FeedbackSettings, key: b
         "answered_at": int(now),
         "expires_at": int(now) + settings.retention_days * 86400,
     }
-    if request.image is not None:
-        record.update(shared_image_fields(request.image, prediction, settings, record["prediction"]))
-    return record
+    if request.image is None:
+        return record, None
+    record.update(shared_image_fields(request.image, prediction, settings, record["prediction"]))
+    return record, without_metadata(request.image)
 
 
 def shared_image_fields(image: bytes, prediction: Prediction, settings: FeedbackSettings, key: str) -> dict:
@@ -128,6 +132,6 @@ def shared_image_fields(image: bytes, prediction: Prediction, settings: Feedback
         raise BadRequestError('"image" is not the image this prediction was made for')
     kind = next((kind for magic, kind in IMAGE_TYPES.items() if image.startswith(magic)), None)
     if kind is None:
-        raise BadRequestError('"image" must be a JPEG, PNG or WebP image to be shared')
+        raise BadRequestError('"image" must be a JPEG or PNG image to be shared')
     content_type, extension = kind
     return {"image_key": f"{settings.image_prefix}{key}.{extension}", "image_type": content_type}

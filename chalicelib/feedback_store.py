@@ -88,8 +88,8 @@ def attribute_value(value) -> dict:
 
 
 def store_feedback(settings: FeedbackSettings, record: dict, image: bytes | None) -> None:
-    """The shared image first (its bytes match the id's hash, so a repeat writes the same object), then the record,
-    on condition that this prediction has none yet."""
+    """The shared image first (it is the id's image, so a repeat writes the same object), then the record, on
+    condition that this prediction has none yet."""
     try:
         if image is not None:
             client("s3").put_object(Bucket=settings.bucket, Key=record["image_key"], Body=image,

@@ -21,6 +21,7 @@ from scripts import feedback_store as deploy
 from tests.aws_like import contract_parameters  # noqa: F401
 from tests.images import poster_jpeg
 from tests.servers import PROJECT_ROOT, stage_environment
+from tests.test_feedback_shared_images import jpeg_with_metadata
 from tests.test_api import answer_with, our_endpoint_answer
 
 pytestmark = pytest.mark.usefixtures("contract_parameters")
@@ -117,6 +118,17 @@ def test_a_shared_poster_is_kept_under_the_stages_private_prefix(client, endpoin
     key = record["image_key"]["S"]
     assert key.startswith(FEEDBACK.image_prefix) and key.endswith(".jpg")
     assert store["s3"].get_object(Bucket=FEEDBACK.bucket, Key=key)["Body"].read() == POSTER
+
+
+def test_a_shared_poster_is_kept_without_its_exif_gps_and_comment(client, endpoint, store):
+    photo = jpeg_with_metadata()
+    answer = predicted(client, endpoint, 0.05, image=photo)
+    response = give_feedback(client, {"prediction_id": answer["prediction_id"], "answer": "no", "share_image": True,
+                                      "image": base64.b64encode(photo).decode()})
+    assert response.status_code == 200
+    [record] = stored_records(store)
+    kept = store["s3"].get_object(Bucket=FEEDBACK.bucket, Key=record["image_key"]["S"])["Body"].read()
+    assert b"Exif" not in kept and b"Jane Doe" not in kept and len(kept) < len(photo)
 
 
 def test_a_shared_image_that_is_not_the_predicted_one_is_refused_and_nothing_is_kept(client, endpoint, store):
