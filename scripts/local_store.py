@@ -93,7 +93,7 @@ class JournalledStore:
         """Apply the journal's entries still within retention; rewrite it without the others. Returns how many."""
         if not self.journal.exists():
             return 0
-        entries = [json.loads(line) for line in self.journal.read_text(encoding="utf-8").splitlines() if line]
+        entries = journal_entries(self.journal)
         current = [entry for entry in entries if not expired(entry, retention_s, now)]
         for entry in current:
             self.journalled.add(write_digest(entry))
@@ -101,11 +101,30 @@ class JournalledStore:
                                      headers={k: v for k, v in entry["headers"].items() if v},
                                      data=base64.b64decode(entry["body"]))
             list(self.app(builder.get_environ(), lambda *_: None))
-        if len(current) != len(entries) and self.keeps_writes:
+        if self.keeps_writes and (len(current) != len(entries) or entries.torn):
             temporary = self.journal.with_suffix(".tmp")
             temporary.write_text("".join(json.dumps(entry) + "\n" for entry in current), encoding="utf-8")
             temporary.replace(self.journal)
         return len(current)
+
+
+class JournalEntries(list):
+    torn = False
+    """True when the last line was cut short (the store was killed while writing it): that write never answered."""
+
+
+def journal_entries(journal: Path) -> JournalEntries:
+    entries = JournalEntries()
+    lines = journal.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, 1):
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            if number != len(lines):
+                raise SystemExit(f"{journal}, line {number}, is not a journal entry: the file was changed by hand?")
+            entries.torn = True
+            print(f"{journal}: its last line was cut short by a stop mid-write; it is dropped", file=sys.stderr)
+    return entries
 
 
 def write_digest(entry: dict) -> str:

@@ -89,3 +89,17 @@ def test_restarting_the_store_adds_nothing_to_the_journal(tmp_path):
     with store:
         pass
     assert journal.read_text().splitlines() == lines
+
+
+def test_a_last_line_cut_short_by_a_kill_mid_write_is_dropped_and_the_rest_kept(tmp_path):
+    journal = tmp_path / "journal.jsonl"
+    store, url = running_store(journal)
+    with store:
+        put_answer(clients(url)["dynamodb"], "kept", int(time.time()) + 3600)
+    with open(journal, "a") as handle:
+        handle.write('{"at": 1, "method": "PO')
+    store, url = running_store(journal)
+    with store:
+        items = clients(url)["dynamodb"].scan(TableName=LOCAL.table)["Items"]
+        assert [item["prediction"]["S"] for item in items] == ["kept"]
+    assert all(line.endswith("}") for line in journal.read_text().splitlines())
