@@ -29,8 +29,8 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from poster_model.predictor import DEFAULT_MODEL_PATH  # noqa: E402
 from tests.container_handler import container_call  # noqa: E402
 from tests.fake_sagemaker import running_fake_sagemaker  # noqa: E402
-from tests.hostile_images import (CASES, CONTAINER_CASES, MAX_CPU_SECONDS, MAX_PEAK_MB, REQUEST_CASES,  # noqa: E402
-                                  HostileCase)
+from tests.hostile_images import (CASES, CEILING_CASES, CONTAINER_CASES, MAX_CPU_SECONDS, MAX_PEAK_MB,  # noqa: E402
+                                  REQUEST_CASES, HostileCase)
 from tests.images import encode, poster_art  # noqa: E402
 from tests.lambda_handler import handler_call  # noqa: E402
 
@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--where", choices=["handler", "container", "both"], default="both")
     args = parser.parse_args()
 
-    chosen = [image for image in NORMAL_POSTERS + CASES + REQUEST_CASES + CONTAINER_CASES
+    chosen = [image for image in NORMAL_POSTERS + CASES + CEILING_CASES + REQUEST_CASES + CONTAINER_CASES
               if not args.case or image.id in args.case]
     rows = []
     if args.where in ("handler", "both"):

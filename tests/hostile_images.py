@@ -429,7 +429,7 @@ def write_eight_bit_code(bits: BitWriter, alphabet: int) -> None:
 
 
 def webp_lossless_huffman_groups(width: int = 1_024, height: int = 1_024, groups: int = 65_536,
-                                 subtract_green: bool = False) -> bytes:
+                                 subtract_green: bool = False, predictor: bool = False) -> bytes:
     """A lossless WebP whose entropy image (one pixel per 4x4 block) names a different group of prefix
     codes for each block, up to 65,536: libwebp builds all their tables before the first pixel, about
     365 MB inside one call for a 1 MP image of 295 KB. Every group's codes are one-symbol codes, so the
@@ -438,6 +438,10 @@ def webp_lossless_huffman_groups(width: int = 1_024, height: int = 1_024, groups
     bits.write(0x2F, 8), bits.write(width - 1, 14), bits.write(height - 1, 14), bits.write(0, 1), bits.write(0, 3)
     if subtract_green:
         bits.write(1, 1), bits.write(2, 2)  # a transform without an image of its own
+    if predictor:  # a transform with an image of its own (one pixel per 512x512 block, every mode 0)
+        bits.write(1, 1), bits.write(0, 2), bits.write(7, 3), bits.write(0, 1)
+        for _ in range(5):
+            write_one_symbol_code(bits)
     bits.write(0, 1)  # no (further) transform
     bits.write(0, 1)  # no colour cache
     bits.write(1, 1), bits.write(0, 3)  # groups per 4x4 block (2 + 0 bits)
@@ -582,6 +586,14 @@ CASES = [
     HostileCase("webp-lossless-4096-huffman-groups-256-px", lambda: webp_lossless_huffman_groups(256, 256, 4_096),
                 "image/webp", 200),
 ]
+
+CEILING_CASES = [
+    HostileCase("webp-lossless-65536-huffman-groups-behind-a-predictor",
+                lambda: webp_lossless_huffman_groups(predictor=True), "image/webp", 400),
+]
+"""Images whose structure hides their cost from the estimate (reading past a transform's own image means
+decoding it): libwebp's allocation fails under the decode ceiling, and the decoder says only that it
+failed, so the answer is a 400, the image not decodable within the ceiling."""
 
 REQUEST_CASES = [
     HostileCase("data-url-of-6-million-semicolons", data_url_of_semicolons, "application/json", 400),

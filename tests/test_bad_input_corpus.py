@@ -17,7 +17,7 @@ from PIL import Image
 
 from tests.fake_sagemaker import running_fake_sagemaker
 from tests.hostile_images import CASES as HOSTILE_CASES
-from tests.hostile_images import REQUEST_CASES
+from tests.hostile_images import CEILING_CASES, REQUEST_CASES
 from tests.images import (animated_gif, encode, exif_rotated_jpeg, jpeg_claiming_size, png_bomb, poster,
                           poster_jpeg, sixteen_bit_png)
 from tests.servers import running_chalice_local
@@ -185,7 +185,7 @@ UNSUPPORTED = [
 ]
 
 HOSTILE = [Case(f"hostile-{case.id}", case.build, case.content_type, case.status)
-           for case in HOSTILE_CASES + REQUEST_CASES]
+           for case in HOSTILE_CASES + CEILING_CASES + REQUEST_CASES]
 """Issues 12 and 19: images that cost far more to decode than their size says, or carry metadata that breaks
 image handling after decoding, and data URLs that cost a pattern match far more than their size."""
 
