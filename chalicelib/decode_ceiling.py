@@ -98,17 +98,16 @@ def within_ceiling(job: Callable[..., bytes], data: bytes, arguments: dict, budg
 def read_answer(fd: int, wall_seconds: float) -> tuple[bytes | None, int, bool]:
     """(the answer, its flags, whether the wall-clock limit passed first); None when the worker ended."""
     deadline = time.monotonic() + wall_seconds
-    received = b""
+    received = bytearray()
     while True:
-        needed = ANSWER_HEAD.size + (ANSWER_HEAD.unpack_from(received)[0] if len(received) >= ANSWER_HEAD.size
-                                     else 0)
-        if len(received) >= ANSWER_HEAD.size and len(received) >= needed:
+        if len(received) >= ANSWER_HEAD.size:
             length, flags = ANSWER_HEAD.unpack_from(received)
-            return received[ANSWER_HEAD.size:ANSWER_HEAD.size + length], flags, False
+            if len(received) >= ANSWER_HEAD.size + length:
+                return bytes(received[ANSWER_HEAD.size:ANSWER_HEAD.size + length]), flags, False
         left = deadline - time.monotonic()
         if left <= 0 or not select.select([fd], [], [], left)[0]:
             return None, EXITS_AFTER, True
-        chunk = os.read(fd, 1 << 16)
+        chunk = os.read(fd, 1 << 20)
         if not chunk:
             return None, EXITS_AFTER, False
         received += chunk

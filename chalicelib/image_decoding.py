@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from PIL import Image, UnidentifiedImageError
 
 from chalicelib.decode_budget import (CpuDeadline, DeadlineReader, DecodeBudget, ImageRefused, ImageTooLarge,
-                                      Structure, check_memory, check_pixels, inspect)
+                                      Structure, check_memory, check_pixels)
+from chalicelib.image_structures import inspect
 from chalicelib.tiff_directories import exif_block, orientation
 
 READ_BLOCK_BYTES = 4096

@@ -141,12 +141,16 @@ def peak_with_children_mb() -> float:
 
 def children_peak_mb() -> float:
     """The running children's peaks (the decoding worker's) and the largest ended child's."""
+    return running_children_peak_mb() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def running_children_peak_mb() -> float:
     running = 0.0
     for pid in running_children():
         for line in proc_file(pid, "status").splitlines():
             if line.startswith("VmHWM:"):
                 running += int(line.split()[1]) / 1024
-    return running + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return running
 
 
 def in_a_fork(measure: Callable[..., None], *arguments) -> None:
