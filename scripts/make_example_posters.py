@@ -13,6 +13,7 @@ import math
 import random
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,9 @@ OUTPUT_DIR = PROJECT_ROOT / "static" / "examples"
 WIDTH, HEIGHT = 300, 450
 JPEG_QUALITY = 80
 LABEL = "MADE-UP EXAMPLE"
+GRAIN = 4.0
+"""Standard deviation of the film grain (grey levels): printed and photographed posters are never perfectly flat,
+and large flat areas make an image look like a screenshot or a chart to the model's poster likeness."""
 
 
 def font(size: int) -> ImageFont.FreeTypeFont:
@@ -53,6 +57,13 @@ def made_up_label(draw: ImageDraw.ImageDraw) -> None:
     centred_text(draw, 3, LABEL, 12, (0, 0, 0))
 
 
+def with_grain(image: Image.Image, seed: int) -> Image.Image:
+    """The poster with a fixed-seed film grain (the same on every machine for the same numpy)."""
+    pixels = np.asarray(image).astype(np.int16)
+    noise = np.random.default_rng(seed).normal(0, GRAIN, pixels.shape[:2])[..., None]
+    return Image.fromarray(np.clip(pixels + noise, 0, 255).astype(np.uint8))
+
+
 def night_shift() -> Image.Image:
     """Dark street, a lone figure under a lamp, rain, a red title: what a thriller poster tends to look like."""
     rng = random.Random(1)
@@ -73,7 +84,7 @@ def night_shift() -> Image.Image:
     centred_text(draw, 82, "EVERY CITY KEEPS ONE SECRET", 12, (210, 210, 220))
     credits(draw, (150, 150, 160))
     made_up_label(draw)
-    return image
+    return with_grain(image, seed=1)
 
 
 def picnic_party() -> Image.Image:
@@ -94,7 +105,7 @@ def picnic_party() -> Image.Image:
     centred_text(draw, 176, "THE SANDWICHES HAVE A PLAN", 13, (60, 40, 90))
     credits(draw, (40, 70, 40))
     made_up_label(draw)
-    return image
+    return with_grain(image, seed=2)
 
 
 def moon_garden() -> Image.Image:
@@ -118,7 +129,7 @@ def moon_garden() -> Image.Image:
     centred_text(draw, 26, "MOON GARDEN", 36, (255, 255, 255), stroke=(90, 40, 140))
     credits(draw, (240, 240, 240))
     made_up_label(draw)
-    return image
+    return with_grain(image, seed=3)
 
 
 def dead_reckoning() -> Image.Image:
@@ -142,7 +153,24 @@ def dead_reckoning() -> Image.Image:
     centred_text(draw, 80, "ONE CITY. ONE NIGHT. NO WAY OUT.", 12, (230, 60, 40))
     credits(draw, (160, 160, 170))
     made_up_label(draw)
-    return image
+    return with_grain(image, seed=7)
+
+
+def quiet_street() -> Image.Image:
+    """Grey evening houses with lit windows, one dark figure, a tagline that hints: could go either way."""
+    image = vertical_gradient((140, 140, 150), (100, 100, 110))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 300, WIDTH, HEIGHT], fill=(50, 50, 60))
+    for x in range(0, WIDTH, 60):
+        draw.rectangle([x + 5, 200, x + 50, 300], fill=(90, 80, 90))
+        draw.rectangle([x + 15, 220, x + 30, 240], fill=(240, 210, 120))
+    draw.ellipse([190, 250, 205, 265], fill=(20, 20, 25))
+    draw.rectangle([188, 265, 207, 310], fill=(20, 20, 25))
+    centred_text(draw, 60, "QUIET STREET", 34, (250, 240, 230), stroke=(40, 30, 50))
+    centred_text(draw, 104, "SOMEONE IS WATCHING", 13, (250, 240, 230))
+    credits(draw, (220, 220, 220))
+    made_up_label(draw)
+    return with_grain(image, seed=5)
 
 
 def quarterly_sales() -> Image.Image:
@@ -159,10 +187,10 @@ def quarterly_sales() -> Image.Image:
     return image
 
 
-EXAMPLES = {"dead-reckoning": dead_reckoning, "night-shift": night_shift, "picnic-party": picnic_party,
-            "moon-garden": moon_garden, "quarterly-sales": quarterly_sales}
-"""Chosen so that the shipped model's answers show the range: thriller/crime, hard to tell, not thriller (twice),
-not a poster (tests/test_example_posters.py checks each against the model)."""
+EXAMPLES = {"dead-reckoning": dead_reckoning, "night-shift": night_shift, "quiet-street": quiet_street,
+            "picnic-party": picnic_party, "moon-garden": moon_garden, "quarterly-sales": quarterly_sales}
+"""Chosen so that the shipped model's answers show the range: thriller/crime (twice), hard to tell, not thriller
+(twice), not a poster (tests/test_example_posters.py checks each against the model)."""
 
 
 def main() -> None:

@@ -12,7 +12,8 @@ from tests.servers import PROJECT_ROOT
 
 EXPECTED_VERDICTS = {
     "dead-reckoning": "thriller/crime",
-    "night-shift": "hard to tell",
+    "night-shift": "thriller/crime",
+    "quiet-street": "hard to tell",
     "picnic-party": "not thriller",
     "moon-garden": "not thriller",
     "quarterly-sales": "not a poster",

@@ -16,7 +16,8 @@ from tests.fake_sagemaker import Behaviour
 from tests.images import encode, poster_art
 
 POSTER_VERDICTS = ["thriller/crime", "hard to tell", "not thriller"]
-EXAMPLES = ["Dead Reckoning", "Night Shift", "Picnic Party!", "Moon Garden", "Quarterly Sales (a chart)"]
+EXAMPLES = ["Dead Reckoning", "Night Shift", "Quiet Street", "Picnic Party!", "Moon Garden",
+            "Quarterly Sales (a chart)"]
 
 
 @pytest.fixture(scope="module")
