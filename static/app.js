@@ -6,6 +6,7 @@
 const moduleUrl = (id) => document.getElementById(id).href;
 const { renderAnswer, answerAsText, answerInBrief, isAnswer } = await import(moduleUrl("answer-module"));
 const { isEvidence, drawEvidence, evidenceInWords } = await import(moduleUrl("evidence-module"));
+const { offerFeedback } = await import(moduleUrl("feedback-module"));
 const { prepare, stopPreparing, readAsDataUrl } = await import(moduleUrl("poster-module"));
 
 const TIMEOUT_MS = 30_000; // API Gateway gives up at 29 s, so waiting longer is pointless
@@ -329,6 +330,8 @@ function showAnswer(result, { anyway = false } = {}) {
   // The status line is the one live region: the answer unhidden now is not read out a second time.
   statusLine.textContent = spoken;
   answer.hidden = false;
+  offerFeedback($("feedback"), { apiUrl, result, image: poster?.dataUrl,
+    announce: (words) => { statusLine.textContent = words; } });
 }
 
 /** Poster and answer both in view: on a phone the answer starts under the poster, and after an example chosen at
