@@ -34,7 +34,11 @@ bench: venv
 	$(PYTHON) bench/run_all.py
 
 # make model [EXTRA_POSTERS=dir]: dir from scripts/feedback_report.py --export joins the training posters only
+# The Debian packages whose pictures train (and, held out, test) the learned "not a poster" layer.
+NON_POSTER_PACKAGES := plasma-workspace-wallpapers mate-backgrounds lomiri-wallpapers gnome-backgrounds ukui-wallpapers sway-backgrounds desktop-base
+
 model:
+	dpkg -s $(NON_POSTER_PACKAGES) >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(NON_POSTER_PACKAGES); }
 	python3 -m venv .venv-train
 	.venv-train/bin/python -m pip install --quiet -r requirements-train.txt
 	EXTRA_POSTERS="$(if $(EXTRA_POSTERS),$(abspath $(EXTRA_POSTERS)))" .venv-train/bin/python scripts/train_model.py

@@ -13,6 +13,9 @@ The shipped model is also timed against the float model this project shipped bef
 BASELINE_COMMIT, or --baseline PATH), both in this run, poster by poster in alternation, at 1 thread and at
 one per core: the whole answer (calibrated probability, genres, poster likeness) against the old
 probabilities alone. Target: the shipped model's median at most 0.65 x the baseline's.
+
+The figures depend on the CPU's int8 instruction family (AVX2, AVX-512, AVX-512 VNNI, AMX; poster_model.cpu),
+printed with them: onnxruntime's int8 kernels gain far more where VNNI or AMX multiply-add int8 in one step.
 """
 import argparse
 import contextlib
@@ -37,6 +40,7 @@ from PIL import Image  # noqa: E402
 
 from chalicelib.image_normalizing import normalize_image  # noqa: E402
 from chalicelib.settings import load_settings  # noqa: E402
+from poster_model.cpu import cpu_model_name, int8_instruction_family  # noqa: E402
 from poster_model.predictor import PosterClassifier  # noqa: E402
 from poster_model.preprocess import image_bytes_to_input  # noqa: E402
 from tests.servers import LOCAL_ENDPOINT_NAME, running_model_endpoint  # noqa: E402
@@ -182,7 +186,9 @@ def main() -> None:
     print(f"model {classifier.model_path} ({classifier.model_path.stat().st_size / 1e6:.1f} MB, "
           f"input {classifier.width}x{classifier.height}); {source}, {normalization}")
     load, cpus = os.getloadavg()[0], os.cpu_count()
-    print(f"{cpus} CPUs, load average {load:.1f}" + (": busy machine, figures inflated" if load > cpus else ""))
+    family = int8_instruction_family()
+    print(f"{cpus} CPUs ({cpu_model_name()}; int8 instruction family: {family}), load average {load:.1f}"
+          + (": busy machine, figures inflated" if load > cpus else ""))
 
     with tempfile.TemporaryDirectory() as scratch:
         comparison = compare_with_baseline(classifier.model_path, baseline_model(args.baseline, Path(scratch)),
@@ -238,7 +244,9 @@ def main() -> None:
         "benchmark": "model_latency",
         "target": f"in-process median <= {TARGET_MEDIAN_MS:g} ms and <= {TARGET_BASELINE_RATIO} x the float baseline",
         "verdict": verdict,
-        "summary": f"{worst_ratio:.2f} x the float baseline's median (worst of 1 and {os.cpu_count()} threads); "
+        "int8_instruction_family": family,
+        "summary": f"{family}: {worst_ratio:.2f} x the float baseline's median (worst of 1 and {os.cpu_count()} "
+                   f"threads); "
                    f"one poster in-process, decode included: median {median_ms:.1f} ms, "
                    f"p95 {np.percentile(in_process, 95) * 1000:.1f} ms; batch {args.batch}: "
                    f"{batch_rate:.1f} images/s; one HTTP call {http_ratio:.2f} x in-process",

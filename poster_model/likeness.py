@@ -11,11 +11,17 @@
    computed in the graph).
 
 Each becomes a tail probability against the training posters (both tails for detail and shape), they are
-combined as a sum of -log tails (aspect weighted by half: posters do come in other shapes), and
-poster_likeness is the share of training posters whose combined score is at least as unusual: it reads like a
-p-value.
+combined as a sum of -log tails (aspect weighted by half: posters do come in other shapes), and the one-class
+likeness is the share of training posters whose combined score is at least as unusual: it reads like a p-value.
+
+6. What the model learned from real images that are not posters (a logistic layer on the backbone's features, in
+   the graph: poster, photograph, screen (screenshots, documents, charts) or other picture): its log-odds of
+   "poster", read the same way as the share of training posters (cross-fitted) with log-odds at most as low.
+
+poster_likeness is the lower of the two shares; under the threshold the answer is "not a poster", and
+not_a_poster_reason names the part that made it so (NOT_A_POSTER_REASONS).
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,7 +29,17 @@ ASPECT_WEIGHT = 0.5
 FLAT_STEP = 1.0
 """A pixel is flat when its grey steps down and across add up to less than this (out of 255)."""
 REFERENCE_NAMES = ("feature_distances", "details", "flat_shares", "log_aspects", "poster_class_log_probabilities",
-                   "scores")
+                   "scores", "poster_scores")
+KINDS = ("poster", "photograph", "screen", "other")
+"""The classes of the graph's kind_probabilities, in order."""
+NOT_A_POSTER_REASONS = ("blank", "mostly_flat", "odd_shape", "photograph", "unlike_posters")
+"""not_a_poster_reason, when an image is answered "not a poster":
+blank           almost no detail (a solid colour, a smooth gradient, an empty page)
+mostly_flat     most of it perfectly flat background, or learned as a screen (screenshot, document, chart)
+odd_shape       its width to height is far from any poster's
+photograph      learned as a photograph
+unlike_posters  anything else: features, ImageNet classes or pixel noise unlike any poster's, or other pictures"""
+KIND_REASONS = {"photograph": "photograph", "screen": "mostly_flat", "other": "unlike_posters"}
 
 
 @dataclass(frozen=True)
@@ -35,10 +51,12 @@ class LikenessReference:
     log_aspects: np.ndarray
     poster_class_log_probabilities: np.ndarray
     scores: np.ndarray
+    poster_scores: np.ndarray = field(default_factory=lambda: np.array([]))
+    """Cross-fitted log-odds of "poster" from the kind layer; empty for a file without one."""
 
     @classmethod
     def from_metadata(cls, values: dict) -> "LikenessReference":
-        return cls(*(np.asarray(values[name], dtype=np.float64) for name in REFERENCE_NAMES))
+        return cls(*(np.asarray(values.get(name, []), dtype=np.float64) for name in REFERENCE_NAMES))
 
     def to_metadata(self) -> dict:
         return {name: [float(f"{v:.6g}") for v in getattr(self, name)] for name in REFERENCE_NAMES}
@@ -80,21 +98,102 @@ def two_sided_tail(values: np.ndarray, sorted_reference: np.ndarray) -> np.ndarr
     return np.minimum(1.0, 2 * np.minimum(lower_tail(values, sorted_reference), upper_tail(values, sorted_reference)))
 
 
+def tails(feature_distance, image_detail, flat_share, log_aspect, poster_class_log_probability,
+          reference: LikenessReference) -> dict[str, np.ndarray]:
+    """Each part's tail probability against the training posters, by name."""
+    return {"feature_distance": upper_tail(feature_distance, reference.feature_distances),
+            "detail": two_sided_tail(image_detail, reference.details),
+            "flat_share": upper_tail(flat_share, reference.flat_shares),
+            "aspect": two_sided_tail(log_aspect, reference.log_aspects),
+            "poster_class": lower_tail(poster_class_log_probability, reference.poster_class_log_probabilities)}
+
+
+WEIGHTS = {"feature_distance": 1.0, "detail": 1.0, "flat_share": 1.0, "aspect": ASPECT_WEIGHT, "poster_class": 1.0}
+
+
+def surprises(part_tails: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Each part's weighted -log tail: its share of the combined score."""
+    return {name: WEIGHTS[name] * -np.log(np.maximum(tail, 1e-300)) for name, tail in part_tails.items()}
+
+
 def unusualness(feature_distance, image_detail, flat_share, log_aspect, poster_class_log_probability,
                 reference: LikenessReference) -> np.ndarray:
     """Sum of -log tail probabilities (features far, detail odd either way, flat share high, shape odd either way,
     poster classes unlikely)."""
-    tails = (upper_tail(feature_distance, reference.feature_distances), two_sided_tail(image_detail, reference.details),
-             upper_tail(flat_share, reference.flat_shares), two_sided_tail(log_aspect, reference.log_aspects),
-             lower_tail(poster_class_log_probability, reference.poster_class_log_probabilities))
-    weights = (1.0, 1.0, 1.0, ASPECT_WEIGHT, 1.0)
-    return sum(w * -np.log(np.maximum(t, 1e-300)) for w, t in zip(weights, tails))
+    return sum(surprises(tails(feature_distance, image_detail, flat_share, log_aspect, poster_class_log_probability,
+                               reference)).values())
+
+
+def poster_log_odds(kind_probabilities: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(kind_probabilities, dtype=np.float64), 1e-12, 1.0)
+    return np.log(p[:, 0]) - np.log(np.clip(1 - p[:, 0], 1e-12, 1.0))
+
+
+def share_at_or_below(values: np.ndarray, sorted_reference: np.ndarray) -> np.ndarray:
+    return np.searchsorted(sorted_reference, values, side="right") / len(sorted_reference)
+
+
+@dataclass(frozen=True)
+class Likeness:
+    """poster_likeness (N,), the lower of the one-class share and the learned share, and its parts."""
+    one_class: np.ndarray
+    learned: np.ndarray
+    surprises: dict[str, np.ndarray]
+    detail: np.ndarray
+    kind_probabilities: np.ndarray | None
+    least_poster_detail: float
+    """No training poster has less detail: an image with less is "blank"."""
+
+    @property
+    def poster_likeness(self) -> np.ndarray:
+        return np.minimum(self.one_class, self.learned)
+
+    def reasons(self, threshold: float) -> list[str | None]:
+        """The reason for each image answered "not a poster" (None for the others). The one-class part that
+        surprised most names it when the one-class share is under the threshold, but an image with less detail
+        than any training poster is "blank": much flat background "mostly_flat", shape "odd_shape"; features,
+        detail or ImageNet classes unlike posters are named by the learned layer's likeliest kind when that is not
+        "poster", else "unlike_posters". When only the learned share is under it, the likeliest kind but
+        poster names it."""
+        found = []
+        for n, likeness in enumerate(self.poster_likeness):
+            if likeness >= threshold:
+                found.append(None)
+                continue
+            kinds = None if self.kind_probabilities is None else self.kind_probabilities[n]
+            likeliest_other = None if kinds is None else KIND_REASONS[KINDS[1 + int(np.argmax(kinds[1:]))]]
+            if self.one_class[n] >= threshold:
+                found.append(likeliest_other or "unlike_posters")
+                continue
+            part = max(self.surprises, key=lambda name: self.surprises[name][n])
+            if self.detail[n] < self.least_poster_detail:
+                found.append("blank")
+            elif part == "flat_share":
+                found.append("mostly_flat")
+            elif part == "aspect":
+                found.append("odd_shape")
+            else:
+                seen_as_other = kinds is not None and int(np.argmax(kinds)) != 0
+                found.append(likeliest_other if seen_as_other else "unlike_posters")
+        return found
+
+
+def likeness_of(outputs: dict, batch: np.ndarray, log_aspect, reference: LikenessReference) -> Likeness:
+    """outputs: the graph's feature_distance and poster_class_log_probability (N,), and kind_probabilities (N, 4)
+    when the file has the learned layer; the model input batch (N, H, W, 3); ln(width / height) of each image."""
+    image_detail, flat_share = texture(batch)
+    parts = surprises(tails(np.atleast_1d(outputs["feature_distance"]), image_detail, flat_share,
+                            np.atleast_1d(log_aspect), np.atleast_1d(outputs["poster_class_log_probability"]),
+                            reference))
+    one_class = share_at_or_above(sum(parts.values()), reference.scores)
+    kinds = outputs.get("kind_probabilities")
+    learned = (share_at_or_below(poster_log_odds(kinds), reference.poster_scores)
+               if kinds is not None and len(reference.poster_scores) else np.ones_like(one_class))
+    return Likeness(one_class, learned, parts, image_detail, kinds,
+                    float(reference.details[0]) if len(reference.details) else 0.0)
 
 
 def poster_likeness(outputs: dict, batch: np.ndarray, log_aspect, reference: LikenessReference) -> np.ndarray:
-    """outputs: the graph's feature_distance and poster_class_log_probability (N,); the model input batch
-    (N, H, W, 3); ln(width / height) of each image (N,)."""
-    image_detail, flat_share = texture(batch)
-    score = unusualness(np.atleast_1d(outputs["feature_distance"]), image_detail, flat_share,
-                        np.atleast_1d(log_aspect), np.atleast_1d(outputs["poster_class_log_probability"]), reference)
-    return share_at_or_above(score, reference.scores)
+    """outputs: the graph's feature_distance and poster_class_log_probability (N,) (and kind_probabilities);
+    the model input batch (N, H, W, 3); ln(width / height) of each image (N,)."""
+    return likeness_of(outputs, batch, log_aspect, reference).poster_likeness

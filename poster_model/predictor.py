@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime
 
-from poster_model.likeness import LikenessReference, poster_likeness
+from poster_model.likeness import LikenessReference, likeness_of
 from poster_model.preprocess import image_bytes_to_input, prepare_image
 
 MODEL_FILE_NAME = "poster_classifier.onnx"
@@ -15,7 +15,9 @@ DEFAULT_MODEL_PATH = Path(__file__).resolve().parent.parent / "model" / MODEL_FI
 CLASS_LABELS = ("not thriller", "thriller/crime")
 METADATA_KEY = "poster_model"
 ANSWER_OUTPUTS = ("probabilities", "thriller_probability", "genre_probabilities", "feature_distance",
-                  "poster_class_log_probability", "evidence")
+                  "poster_class_log_probability", "evidence", "kind_probabilities")
+LEARNED_KIND_OUTPUT = "kind_probabilities"
+"""The one output a file built before the learned "not a poster" layer lacks; such a file still answers."""
 EVIDENCE_DECIMALS = 4
 
 
@@ -37,7 +39,7 @@ class ModelFacts:
 def model_facts(session: onnxruntime.InferenceSession) -> ModelFacts | None:
     """None for a model that answers class probabilities only (an older or someone else's file)."""
     metadata = session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
-    if metadata is None or {o.name for o in session.get_outputs()} != set(ANSWER_OUTPUTS):
+    if metadata is None or not set(ANSWER_OUTPUTS) - {o.name for o in session.get_outputs()} <= {LEARNED_KIND_OUTPUT}:
         return None
     facts = json.loads(metadata)
     return ModelFacts(tuple(facts["genres"]), float(facts["base_rate"]), tuple(facts["hard_to_tell_band"]),
@@ -94,9 +96,11 @@ class PosterClassifier:
             "base_rate": self.facts.base_rate,
             "hard_to_tell_band": list(self.facts.hard_to_tell_band),
             "genres": [{"genre": name, "probability": probability} for name, probability in genres],
-            "poster_likeness": float(poster_likeness(outputs, batch, log_aspect, self.facts.likeness_reference)[0]),
-            "poster_likeness_threshold": self.facts.poster_likeness_threshold,
         }
+        likeness = likeness_of(outputs, batch, log_aspect, self.facts.likeness_reference)
+        answer["poster_likeness"] = float(likeness.poster_likeness[0])
+        answer["poster_likeness_threshold"] = self.facts.poster_likeness_threshold
+        answer["not_a_poster_reason"] = likeness.reasons(self.facts.poster_likeness_threshold)[0]
         if explain:
             evidence = outputs["evidence"][0]
             answer["evidence"] = {"rows": int(evidence.shape[0]), "columns": int(evidence.shape[1]),

@@ -15,6 +15,9 @@ BACKBONE = "efficientnet-lite2"
 INPUT_HEIGHT, INPUT_WIDTH = 390, 260
 FEATURE_MAP_NAMES = ("head", "stage6", "stage7")
 """Concatenated in this order along channels: 1,280 + 208 + 352 = 1,840 channels, all at stride 32 (13 x 9)."""
+REDUCE_RANGE = True
+"""7-bit weights: a uint8 x int8 pair product summed in pairs cannot saturate int16 on CPUs without VNNI (AVX2's
+VPMADDUBSW), at the cost of a coarser weight grid (model/MODEL_CARD.md gives the measurements)."""
 FLOAT_CONVS_AT_THE_START = 3
 """The stem conv and block 0's depthwise and project convs stay float: quantising them costs accuracy, saves nothing."""
 
@@ -91,7 +94,8 @@ class PosterBatches(CalibrationDataReader):
         return None if image is None else {"image": image[np.newaxis]}
 
 
-def quantize_feature_maps(float_path: Path, int8_path: Path, calibration_images: np.ndarray) -> Path:
+def quantize_feature_maps(float_path: Path, int8_path: Path, calibration_images: np.ndarray,
+                          reduce_range: bool = REDUCE_RANGE) -> Path:
     """Static QDQ int8: per-channel int8 weights, uint8 activations, Conv/Clip/Add only, MinMax ranges."""
     prepared = int8_path.with_suffix(".prepared.onnx")
     quant_pre_process(str(float_path), str(prepared), skip_symbolic_shape=True)
@@ -100,6 +104,6 @@ def quantize_feature_maps(float_path: Path, int8_path: Path, calibration_images:
         str(prepared), str(int8_path), PosterBatches(calibration_images), quant_format=QuantFormat.QDQ,
         per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
         op_types_to_quantize=["Conv", "Clip", "Add"], nodes_to_exclude=convs[:FLOAT_CONVS_AT_THE_START],
-        calibrate_method=CalibrationMethod.MinMax)
+        calibrate_method=CalibrationMethod.MinMax, reduce_range=reduce_range)
     prepared.unlink()
     return int8_path

@@ -17,14 +17,16 @@ import numpy as np
 import torch
 from sklearn.metrics import roc_auc_score
 
-from poster_model.likeness import LikenessReference, poster_likeness, texture, unusualness
+from poster_model.likeness import KINDS, LikenessReference, likeness_of, texture, unusualness
 from poster_model.predictor import PosterClassifier
 from poster_model.preprocess import prepare_image
-from poster_training import backbone, band, calibration, evaluation, extra_posters, graph, head, likeness
-from poster_training.features import extract_pooled_features, poster_pixels
+from poster_training import backbone, band, calibration, evaluation, extra_posters, graph, head, likeness, negatives
+from poster_training.features import extract_pooled_features, poster_pixels, pooled_features_of
+from poster_training.kind_layer import KindLayer, fit_kind_layer
 from poster_training.posters import load_labels, split_rows
 from poster_training.references import write_references
 from scripts.non_poster_images import NON_POSTER_SETS
+from scripts.package_images import EVALUATION_PACKAGES, TRAINING_PACKAGES, installed
 
 MIN_GENRE_POSTERS = 100
 QUANTISATION_POSTERS = 300
@@ -106,7 +108,8 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
     quantisation_ids = np.random.default_rng(head.SEED).choice(train_rows, QUANTISATION_POSTERS, replace=False)
     int8_extractor = cache_dir / "feature-maps-int8.onnx"
     stamp = cache_dir / "feature-maps-int8.source"
-    source = hashlib.sha256(float_extractor.read_bytes() + str(sorted(quantisation_ids)).encode()).hexdigest()
+    source = hashlib.sha256(float_extractor.read_bytes() + str(sorted(quantisation_ids)).encode()
+                            + f"reduce_range={backbone.REDUCE_RANGE}".encode()).hexdigest()
     if not (int8_extractor.exists() and stamp.exists() and stamp.read_text() == source):
         backbone.quantize_feature_maps(float_extractor, int8_extractor,
                                        np.concatenate([poster_pixels(posters, ids[i]) for i in quantisation_ids]))
@@ -137,16 +140,19 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
     train_images, train_aspects = prepared_posters(posters, [ids[i] for i in train_rows])
     reference = likeness_reference(x_train, train_images, train_aspects, imagenet)
     del train_images
+    kinds, training_non_posters = learned_kinds(int8_extractor, x_train, cache_dir)
+    reference = replace(reference, poster_scores=np.sort(kinds.poster_scores))
 
     poster_head = graph.PosterHead(folded, calibrator, genre_platt, mean_genre_part, likeness.fit_subspace(x_train),
-                                   imagenet)
+                                   imagenet, kinds)
     head_path = graph.export_head(poster_head, cache_dir / "head.onnx", FEATURE_CHANNELS, GRID_ROWS, GRID_COLUMNS)
     base_rate = float(y_train.mean())
     metadata = {"genres": target_genres, "base_rate": round(base_rate, 4),
                 "hard_to_tell_band": [round(hard_to_tell[0], 4), round(hard_to_tell[1], 4)],
                 "poster_likeness_threshold": likeness.FLAG_SHARE, "calibration": calibrator.kind,
                 "poster_imagenet_classes": imagenet.poster_classes,
-                "evidence_grid": [GRID_ROWS, GRID_COLUMNS], "likeness_reference": reference.to_metadata()}
+                "evidence_grid": [GRID_ROWS, GRID_COLUMNS], "kinds": list(KINDS),
+                "likeness_reference": reference.to_metadata()}
     output.parent.mkdir(parents=True, exist_ok=True)
     graph.merge(int8_extractor, head_path, output, metadata)
     size = output.stat().st_size
@@ -157,14 +163,18 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
     session = classifier.session
     validation_images, validation_aspects = prepared_posters(posters, validation_ids)
     outputs = evaluation.run_model(session, validation_images)
-    validation_likeness = poster_likeness(outputs, validation_images, validation_aspects, reference)
+    validation_likeness = likeness_of(outputs, validation_images, validation_aspects, reference)
     validation = evaluation.answer_figures(outputs, y_validation, hard_to_tell, target_genres, genres_validation,
-                                           validation_likeness < likeness.FLAG_SHARE)
+                                           validation_likeness.poster_likeness < likeness.FLAG_SHARE)
+    validation["flagged_not_a_poster_by_part"] = {
+        part: round(float((shares < likeness.FLAG_SHARE).mean()), 4)
+        for part, shares in (("one_class", validation_likeness.one_class), ("learned", validation_likeness.learned))}
     calibration.reliability_diagram(
         outputs["thriller_probability"].astype(np.float64), y_validation, diagram_path,
         f"Reliability on {len(validation_rows)} validation posters (ECE {validation['calibration']['ece_10_bins']:.3f})")
     for name, images in NON_POSTER_SETS.items():
         validation[name] = evaluation.non_poster_figures(classifier, images())
+    validation["not_a_poster_held_out_packages"] = evaluation.held_out_figures(classifier, negatives.held_out_images())
     deletion_rows = np.random.default_rng(head.SEED).choice(len(validation_rows), DELETION_TEST_POSTERS, replace=False)
     validation["evidence_deletion_test"] = evaluation.deletion_test(session, validation_images[np.sort(deletion_rows)],
                                                                     head.SEED)
@@ -180,6 +190,8 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
                "logit_cut": round(chosen.cut, 4), "calibration": calibration_cv, "calibration_chosen": calibrator.kind,
                "hard_to_tell_trade_off": trade_off},
         "validation_roc_auc_same_head_by_backbone": comparison,
+        "kind_layer": {"C": kinds.c, "cv": kinds.cv, "training_non_posters": training_non_posters,
+                       "reduce_range": backbone.REDUCE_RANGE},
         "validation": validation,
         "export": {"bytes": size},
     }
@@ -189,3 +201,20 @@ def build(posters: Path, output: Path, metrics_path: Path, references_path: Path
     print(f"wrote {output} ({size / 1e6:.1f} MB), {metrics_path}, {references_path}, {diagram_path}")
     return metrics
 
+
+def learned_kinds(int8_extractor: Path, x_train: np.ndarray, cache_dir: Path) -> tuple[KindLayer, dict]:
+    """The learned layer, fitted on the training posters and poster_training.negatives' training images; and how
+    many of those images each source and kind gave, for the card."""
+    missing = [package for package in TRAINING_PACKAGES + EVALUATION_PACKAGES if not installed(package)]
+    if missing:
+        raise SystemExit(f"install the Debian packages {' '.join(missing)} first (make model does)")
+    images = negatives.training_images()
+    pixels, rows = negatives.training_inputs(images, backbone.INPUT_HEIGHT, backbone.INPUT_WIDTH, head.SEED)
+    x_negatives = pooled_features_of(int8_extractor, pixels, cache_dir)
+    print(f"kind layer: {len(x_train)} posters, {len(images)} non-posters as {len(rows)} inputs")
+    counts = {}
+    for image in images:
+        counts.setdefault(image.source, {}).setdefault(image.kind, 0)
+        counts[image.source][image.kind] += 1
+    return fit_kind_layer(x_train, x_negatives, [negatives.LEARNED_KIND[row.kind] for row in rows],
+                          [row.source for row in rows]), counts

@@ -15,6 +15,10 @@ from poster_training.head import CV_FOLDS, SEED
 PROBABILITY_FLOOR = 1e-3
 """Isotonic steps can reach 0 or 1; no poster deserves that certainty (and log loss would be infinite)."""
 KINDS = ("platt", "beta", "isotonic")
+SMOOTH_KINDS = ("platt", "beta")
+"""The kinds that may ship. Isotonic steps turn the int8 kernels' rounding of the logit into jumps of the served
+probability: measured on 300 validation posters (AVX-512 VNNI, optimised against QDQ-in-float), up to 0.094
+with isotonic against 0.023 with Platt, for a cross-validated log loss better by only 0.0007."""
 
 
 def softplus(z: np.ndarray) -> np.ndarray:
@@ -85,13 +89,14 @@ def cross_fitted(kind: str, z: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def choose_calibrator(z: np.ndarray, y: np.ndarray) -> tuple[Calibrator, dict]:
-    """The kind with the lowest cross-validated log loss, refitted on all of z; and each kind's CV figures."""
+    """The smooth kind (SMOOTH_KINDS) with the lowest cross-validated log loss, refitted on all of z; and each
+    kind's CV figures, isotonic's included."""
     table = {}
     for kind in KINDS:
         p = cross_fitted(kind, z, y)
         table[kind] = {"log_loss": round(log_loss(p, y), 4), "brier": round(brier(p, y), 4),
                        "ece": round(expected_calibration_error(p, y), 4)}
-    best = min(KINDS, key=lambda kind: table[kind]["log_loss"])
+    best = min(SMOOTH_KINDS, key=lambda kind: table[kind]["log_loss"])
     return fit_calibrator(best, z, y), table
 
 

@@ -41,3 +41,21 @@ def extract_pooled_features(extractor: Path, posters: Path, ids: list[str], cach
     cache_dir.mkdir(parents=True, exist_ok=True)
     np.savez(cache_file, **features)
     return features
+
+
+def pooled_features_of(extractor: Path, pixels: np.ndarray, cache_dir: Path, batch_size: int = 16) -> np.ndarray:
+    """(M, 1840) channel means of the extractor's feature map for model inputs (M, H, W, 3), cached by both."""
+    digest = hashlib.sha256(extractor.read_bytes())
+    digest.update(np.ascontiguousarray(pixels).tobytes())
+    cache_file = cache_dir / f"pooled-{extractor.stem}-images-{digest.hexdigest()[:16]}.npy"
+    if cache_file.exists():
+        return np.load(cache_file)
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = os.cpu_count() or 1
+    session = onnxruntime.InferenceSession(str(extractor), options, providers=["CPUExecutionProvider"])
+    features = np.concatenate([session.run(None, {"image": pixels[start:start + batch_size]})[0].mean(axis=(2, 3))
+                               for start in tqdm(range(0, len(pixels), batch_size), desc="features of non-posters",
+                                                 unit="batch")]).astype(np.float32)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    np.save(cache_file, features)
+    return features

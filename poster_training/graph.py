@@ -3,8 +3,9 @@
 Outputs (N = batch): probabilities (N, 2) class-balanced softmax (argmax = the balanced-accuracy decision),
 thriller_probability (N,) calibrated, genre_probabilities (N, G) calibrated, feature_distance (N,) from the
 training posters and poster_class_log_probability (N,), the log probability the backbone's own ImageNet classifier
-gives the classes posters mostly fall in (poster_model.likeness turns both into poster likeness), and evidence
-(N, 13, 9): each cell's push on the thriller logit, relative to an average training poster.
+gives the classes posters mostly fall in, evidence (N, 13, 9): each cell's push on the thriller logit, relative to
+an average training poster, and kind_probabilities (N, 4): the learned layer's poster, photograph, screen, other
+(poster_model.likeness turns these three into poster likeness and the reason for "not a poster").
 
 Evidence is exact for the linear part: the pooled features are the mean of the cells' features, the genre
 scores are linear in them, so each cell's share of every genre score is known; the head's quadratic term
@@ -24,6 +25,7 @@ from torch import nn
 from poster_model.predictor import ANSWER_OUTPUTS, METADATA_KEY
 from poster_training.backbone import export_onnx
 from poster_training.calibration import PROBABILITY_FLOOR, Calibrator
+from poster_training.kind_layer import KindLayer
 from poster_training.likeness import ImagenetClassifier, Subspace
 
 HALF_PRECISION_WEIGHT = "head/imagenet_weight"
@@ -65,7 +67,7 @@ class Calibration(nn.Module):
 
 class PosterHead(nn.Module):
     def __init__(self, head: dict[str, np.ndarray], calibrator: Calibrator, genre_platt: np.ndarray,
-                 mean_genre_part: np.ndarray, subspace: Subspace, imagenet: ImagenetClassifier):
+                 mean_genre_part: np.ndarray, subspace: Subspace, imagenet: ImagenetClassifier, kinds: KindLayer):
         super().__init__()
         for name, values in head.items():
             self.register_buffer(name, buffer(values))
@@ -81,6 +83,8 @@ class PosterHead(nn.Module):
         self.register_buffer("imagenet_weight", buffer(imagenet.weight.T))
         self.register_buffer("imagenet_bias", buffer(imagenet.bias))
         self.register_buffer("poster_classes", torch.tensor(imagenet.poster_classes, dtype=torch.int64))
+        self.register_buffer("kind_weight", buffer(kinds.weight))
+        self.register_buffer("kind_bias", buffer(kinds.bias))
 
     def forward(self, feature_map: torch.Tensor):
         pooled = feature_map.mean(dim=(2, 3))
@@ -106,8 +110,9 @@ class PosterHead(nn.Module):
         residual = torch.relu((z * z).sum(dim=1) - (projected * projected).sum(dim=1))
         feature_distance = torch.sqrt((projected * projected * self.inverse_variances).sum(dim=1)
                                       + residual * self.inverse_residual_variance)
+        kind_probabilities = torch.softmax(pooled @ self.kind_weight + self.kind_bias, dim=1)
         return (probabilities, thriller_probability, genre_probabilities, feature_distance,
-                poster_class_log_probability, evidence)
+                poster_class_log_probability, evidence, kind_probabilities)
 
 
 def export_head(head: PosterHead, path: Path, channels: int, rows: int, columns: int) -> Path:

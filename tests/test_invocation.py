@@ -83,7 +83,7 @@ def test_invoke_answers_the_models_answer_object_as_json(classifier):
     assert content_type == "application/json"
     assert document == json.loads(json.dumps(classifier.answer_bytes(body)))
     assert set(document) == {"probabilities", "thriller_probability", "base_rate", "hard_to_tell_band", "genres",
-                             "poster_likeness", "poster_likeness_threshold"}
+                             "poster_likeness", "poster_likeness_threshold", "not_a_poster_reason"}
     assert sum(document["probabilities"]) == pytest.approx(1.0, abs=1e-5)
 
 
