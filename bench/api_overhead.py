@@ -32,7 +32,7 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from tests.images import encode, poster_art  # noqa: E402
+from devkit.images import encode, poster_art  # noqa: E402
 
 TARGET_MEDIAN_MS = 10.0
 STAGE = "dev"

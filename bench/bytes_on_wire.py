@@ -24,11 +24,11 @@ from PIL import Image  # noqa: E402
 
 from chalicelib.answers import parse_endpoint_answer, prediction_answer  # noqa: E402
 from chalicelib.settings import load_settings  # noqa: E402
+from devkit.endpoint_answers import VERDICT_ANSWERS  # noqa: E402
+from devkit.images import encode, poster_art  # noqa: E402
+from devkit.servers import free_port  # noqa: E402
+from devkit.site_server import CHROMIUM, CHROMIUM_ARGS, serving_site  # noqa: E402
 from scripts.static_config import render_config_js  # noqa: E402
-from tests.browser.endpoint_answers import VERDICT_ANSWERS  # noqa: E402
-from tests.browser.site_server import CHROMIUM, CHROMIUM_ARGS, serving_site  # noqa: E402
-from tests.images import encode, poster_art  # noqa: E402
-from tests.servers import free_port  # noqa: E402
 
 HEIGHTS = (300, 1000, 4000)
 TARGET_BYTES = 60_000

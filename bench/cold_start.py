@@ -24,7 +24,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from api_overhead import MODEL_ANSWER, proxy_event  # noqa: E402
-from tests.images import encode, poster_art  # noqa: E402
+from devkit.images import encode, poster_art  # noqa: E402
 
 TARGET_RATIO = 1.5
 

@@ -28,12 +28,12 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from devkit.interpreters import NO_PIP_CONFIGURATION, interpreter  # noqa: E402
 from poster_model.predictor import DEFAULT_MODEL_PATH  # noqa: E402
 from scripts.aws_contract import API_GATEWAY_INTEGRATION_TIMEOUT_S  # noqa: E402
 from scripts.chalice_project import stage_variable  # noqa: E402
 from scripts.model_deploy import images, wheelhouse  # noqa: E402
 from scripts.model_deploy.archive import build_model_archive  # noqa: E402
-from tests.test_model_archive_install import NO_PIP_CONFIGURATION, interpreter  # noqa: E402
 
 FIRST_ANSWER = ("import json, sys, time; started = time.perf_counter(); import inference; "
                 "model = inference.model_fn(sys.argv[1]); loaded = time.perf_counter(); "

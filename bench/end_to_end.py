@@ -25,10 +25,10 @@ sys.path.insert(0, str(PROJECT_ROOT))
 import aiohttp  # noqa: E402
 import numpy as np  # noqa: E402
 
+from devkit.images import encode, poster_art  # noqa: E402
+from devkit.onnx_models import model_path_for_tests  # noqa: E402
+from devkit.servers import LOCAL_ENDPOINT_NAME, running_chalice_local, running_model_endpoint  # noqa: E402
 from poster_model.predictor import PosterClassifier  # noqa: E402
-from tests.images import encode, poster_art  # noqa: E402
-from tests.onnx_models import model_path_for_tests  # noqa: E402
-from tests.servers import LOCAL_ENDPOINT_NAME, running_chalice_local, running_model_endpoint  # noqa: E402
 
 DISTINCT_POSTERS = 16
 WARMUP_REQUESTS = 10

@@ -30,8 +30,8 @@ import aiohttp  # noqa: E402
 from bench.model_latency import generated_posters  # noqa: E402
 from chalicelib.image_normalizing import normalize_image  # noqa: E402
 from chalicelib.settings import load_settings  # noqa: E402
+from devkit.servers import LOCAL_ENDPOINT_NAME, VENV_BIN, free_port, running_process  # noqa: E402
 from poster_model.predictor import DEFAULT_MODEL_PATH  # noqa: E402
-from tests.servers import LOCAL_ENDPOINT_NAME, VENV_BIN, free_port, running_process  # noqa: E402
 
 CLIENTS = 4
 INSTANCE_TYPES = {

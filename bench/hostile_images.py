@@ -5,12 +5,12 @@
 handler: each request is POST /predict through the Lambda handler, app(event, context), with the API
 Gateway REST proxy event API Gateway builds (binary bodies base64-encoded, isBase64Encoded true), the dev
 stage's configuration, and a local stand-in for SageMaker; each run is a fresh process (see
-tests/lambda_handler.py). CPU-seconds are the request's own (user + system), its decoding worker's
+devkit/lambda_handler.py). CPU-seconds are the request's own (user + system), its decoding worker's
 included; peak is the process's ru_maxrss, runtime included, plus its decoding worker's peak: what
 Lambda's 512 MB limit applies to. baseline is that peak after importing the app and answering one small
 poster.
 container: each image goes to the model container's transform_fn as a Batch Transform record or an
-invoke_endpoint body would (tests/container_handler.py), the shipped model loaded; growth is the memory
+invoke_endpoint body would (devkit/container_handler.py), the shipped model loaded; growth is the memory
 the call added over the warm container's peak, the decoding worker's included.
 Normal posters are measured the same way, for comparison. Targets: every input within 2 CPU-seconds and
 400 MB peak in the handler (the 512 MB function gets about 0.3 vCPU, so 2 CPU-seconds here is about 6 s
@@ -26,13 +26,13 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from poster_model.predictor import DEFAULT_MODEL_PATH  # noqa: E402
-from tests.container_handler import container_call  # noqa: E402
-from tests.fake_sagemaker import running_fake_sagemaker  # noqa: E402
-from tests.hostile_images import (CASES, CEILING_CASES, CONTAINER_CASES, MAX_CPU_SECONDS, MAX_PEAK_MB,  # noqa: E402
+from devkit.container_handler import container_call  # noqa: E402
+from devkit.fake_sagemaker import running_fake_sagemaker  # noqa: E402
+from devkit.hostile_images import (CASES, CEILING_CASES, CONTAINER_CASES, MAX_CPU_SECONDS, MAX_PEAK_MB,  # noqa: E402
                                   REQUEST_CASES, HostileCase)
-from tests.images import encode, poster_art  # noqa: E402
-from tests.lambda_handler import handler_call  # noqa: E402
+from devkit.images import encode, poster_art  # noqa: E402
+from devkit.lambda_handler import handler_call  # noqa: E402
+from poster_model.predictor import DEFAULT_MODEL_PATH  # noqa: E402
 
 
 NORMAL_POSTERS = [

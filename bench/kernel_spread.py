@@ -28,7 +28,7 @@ import onnx  # noqa: E402
 from poster_model.cpu import cpu_model_name, int8_instruction_family  # noqa: E402
 from poster_model.predictor import ANSWER_OUTPUTS, DEFAULT_MODEL_PATH, PosterClassifier  # noqa: E402
 from poster_model.preprocess import image_bytes_to_input  # noqa: E402
-from scripts.reference_images import reference_image_bytes  # noqa: E402
+from poster_training.data.reference_images import reference_image_bytes  # noqa: E402
 
 SHARED_POSTERS = PROJECT_ROOT.parent / "shared" / "posters"
 BATCH = 16

@@ -40,10 +40,10 @@ from PIL import Image  # noqa: E402
 
 from chalicelib.image_normalizing import normalize_image  # noqa: E402
 from chalicelib.settings import load_settings  # noqa: E402
+from devkit.servers import LOCAL_ENDPOINT_NAME, running_model_endpoint  # noqa: E402
 from poster_model.cpu import cpu_model_name, int8_instruction_family  # noqa: E402
 from poster_model.predictor import PosterClassifier  # noqa: E402
 from poster_model.preprocess import image_bytes_to_input  # noqa: E402
-from tests.servers import LOCAL_ENDPOINT_NAME, running_model_endpoint  # noqa: E402
 
 SHARED_POSTERS = PROJECT_ROOT.parent / "shared" / "posters" / "images"
 TARGET_MEDIAN_MS = 30.0
@@ -157,7 +157,7 @@ def images_per_second(count: int, run) -> float:
 
 @contextlib.contextmanager
 def started_endpoint(model_path: Path):
-    """tests.servers' local endpoint; a clear error (with the end of its log) when it does not start."""
+    """devkit.servers' local endpoint; a clear error (with the end of its log) when it does not start."""
     with tempfile.TemporaryDirectory() as scratch, contextlib.ExitStack() as stack:
         log_path = Path(scratch) / "endpoint.log"
         try:

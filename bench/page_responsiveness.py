@@ -26,11 +26,11 @@ sys.path.insert(0, str(PROJECT_ROOT))
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from devkit.images import poster_art  # noqa: E402
+from devkit.onnx_models import model_path_for_tests  # noqa: E402
+from devkit.servers import running_chalice_local, running_model_endpoint  # noqa: E402
+from devkit.site_server import CHROMIUM, CHROMIUM_ARGS, serving_site  # noqa: E402
 from scripts.static_config import render_config_js  # noqa: E402
-from tests.browser.site_server import CHROMIUM, CHROMIUM_ARGS, serving_site  # noqa: E402
-from tests.images import poster_art  # noqa: E402
-from tests.onnx_models import model_path_for_tests  # noqa: E402
-from tests.servers import running_chalice_local, running_model_endpoint  # noqa: E402
 
 POSTER_SIZE = (5000, 7500)
 TARGET_LONGEST_TASK_MS = 100

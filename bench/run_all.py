@@ -42,7 +42,7 @@ def benchmark_scripts(names: list[str]) -> list[Path]:
 
 def descendants(pid: int) -> list[int]:
     """Every living process below pid, read from /proc: the servers a script starts through
-    tests.servers.running_process sit in sessions of their own, outside the script's group."""
+    devkit.servers.running_process sit in sessions of their own, outside the script's group."""
     children = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:

@@ -21,12 +21,12 @@ from poster_model.likeness import KINDS, LikenessReference, likeness_of, texture
 from poster_model.predictor import PosterClassifier
 from poster_model.preprocess import prepare_image
 from poster_training import backbone, band, calibration, evaluation, extra_posters, graph, head, likeness, negatives
+from poster_training.data.non_poster_images import NON_POSTER_SETS
+from poster_training.data.package_images import EVALUATION_PACKAGES, TRAINING_PACKAGES, installed
 from poster_training.features import extract_pooled_features, poster_pixels, pooled_features_of
 from poster_training.kind_layer import KindLayer, fit_kind_layer
 from poster_training.posters import load_labels, split_rows
 from poster_training.references import write_references
-from scripts.non_poster_images import NON_POSTER_SETS
-from scripts.package_images import EVALUATION_PACKAGES, TRAINING_PACKAGES, installed
 
 MIN_GENRE_POSTERS = 100
 QUANTISATION_POSTERS = 300

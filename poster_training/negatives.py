@@ -3,8 +3,8 @@ figures come from, each with its source package (or generator) and kind.
 
 Training: the wallpapers of TRAINING_PACKAGES (Debian), scikit-learn's two photographs, and screenshots,
 documents, charts, spreadsheets, code, solid colours, gradients and noise drawn by the design and fresh sets'
-generators (scripts/non_poster_images.py) with TRAINING_SEEDS. Each picture also as portrait crops in a poster's
-2:3 shape, so that shape alone is not what is learned.
+generators (poster_training/data/non_poster_images.py) with TRAINING_SEEDS. Each picture also as portrait crops in a
+poster's 2:3 shape, so that shape alone is not what is learned.
 Held out (never fitted on or chosen with): every image of EVALUATION_PACKAGES (Debian) and of the Python packages
 scikit-image, matplotlib, mahotas, pygame and PyWavelets, and the sealed set's drawings, whose generators never
 trained.
@@ -17,9 +17,9 @@ import numpy as np
 from PIL import Image
 
 from poster_model.preprocess import to_model_input
-from scripts import non_poster_images as drawn
-from scripts.non_poster_images import NON_POSTER_SETS, SKLEARN_PHOTOS, package_file
-from scripts.package_images import EVALUATION_PACKAGES, TRAINING_PACKAGES, package_images
+from poster_training.data import non_poster_images as drawn
+from poster_training.data.non_poster_images import NON_POSTER_SETS, SKLEARN_PHOTOS, package_file
+from poster_training.data.package_images import EVALUATION_PACKAGES, TRAINING_PACKAGES, package_images
 
 KINDS = ("photograph", "screenshot", "document", "chart", "solid/gradient", "artwork", "noise")
 LEARNED_KIND = {"photograph": "photograph", "screenshot": "screen", "document": "screen", "chart": "screen",

@@ -11,7 +11,7 @@ import numpy as np
 
 from poster_model.predictor import PosterClassifier
 from poster_model.preprocess import image_bytes_to_input
-from scripts.reference_images import reference_image_bytes
+from poster_training.data.reference_images import reference_image_bytes
 
 
 def write_references(model_path: Path, path: Path) -> None:

@@ -15,7 +15,8 @@ for variable in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_EN
 
 _local_store = tempfile.mkdtemp(prefix="local-store-")
 os.environ["LOCAL_STORE_JOURNAL"] = str(Path(_local_store) / "journal.jsonl")
-"""`make run` started by a test (tests/make_run.py, test_run_local.py) keeps its feedback here, not in .local-store/."""
+"""`make run` started by a test (devkit/make_run.py, test_run_local.py) keeps its feedback here, not in
+.local-store/."""
 atexit.register(shutil.rmtree, _local_store, ignore_errors=True)
 
 pytest_plugins = ["tests.moto_server"]

@@ -4,10 +4,10 @@ import json
 import boto3
 import pytest
 
+from devkit.servers import PROJECT_ROOT
 from scripts.alarms import main
 from tests.aws_like import contract_parameters  # noqa: F401
 from tests.moto_server import REGION
-from tests.servers import PROJECT_ROOT
 
 pytestmark = pytest.mark.usefixtures("contract_parameters")
 """Every AWS call these tests make is checked against the service model (tests/aws_like.py)."""

@@ -16,9 +16,9 @@ from chalicelib.sagemaker_endpoint import sagemaker_client
 from chalicelib.settings import load_settings
 from PIL import Image
 
+from devkit.images import encode, png_bomb, poster, poster_jpeg
+from devkit.servers import PROJECT_ROOT, stage_environment
 from scripts.chalice_project import read_config
-from tests.images import encode, png_bomb, poster, poster_jpeg
-from tests.servers import PROJECT_ROOT, stage_environment
 
 ENDPOINT_NAME = "is-this-movie-a-thriller-dev"
 CHALICE_CONFIG = read_config(PROJECT_ROOT)

@@ -9,9 +9,9 @@ import urllib.request
 
 import pytest
 
-from tests.fake_sagemaker import running_fake_sagemaker
-from tests.images import poster_jpeg
-from tests.servers import LOCAL_ENDPOINT_NAME, free_port, running_chalice_local
+from devkit.fake_sagemaker import running_fake_sagemaker
+from devkit.images import poster_jpeg
+from devkit.servers import LOCAL_ENDPOINT_NAME, free_port, running_chalice_local
 
 READ_TIMEOUT_S = 2
 MAX_ATTEMPTS = 2

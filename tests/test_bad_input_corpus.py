@@ -15,12 +15,12 @@ from urllib.parse import urlsplit
 import pytest
 from PIL import Image
 
-from tests.fake_sagemaker import running_fake_sagemaker
-from tests.hostile_images import CASES as HOSTILE_CASES
-from tests.hostile_images import CEILING_CASES, REQUEST_CASES
-from tests.images import (animated_gif, encode, exif_rotated_jpeg, jpeg_claiming_size, png_bomb, poster,
+from devkit.fake_sagemaker import running_fake_sagemaker
+from devkit.hostile_images import CASES as HOSTILE_CASES
+from devkit.hostile_images import CEILING_CASES, REQUEST_CASES
+from devkit.images import (animated_gif, encode, exif_rotated_jpeg, jpeg_claiming_size, png_bomb, poster,
                           poster_jpeg, sixteen_bit_png)
-from tests.servers import running_chalice_local
+from devkit.servers import running_chalice_local
 
 ORIGIN = "http://127.0.0.1:8001"
 MODEL_IMAGE_MAX_SIDE = 512

@@ -14,14 +14,14 @@ from moto.s3.models import s3_backends
 from moto.sagemaker.models import sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 
+from devkit.images import encode, poster, poster_jpeg
+from devkit.onnx_models import model_path_for_tests
+from devkit.servers import unpack_model_archive
 from scripts import batch_transform, classify, deploy_model
 from scripts.model_deploy import batch, deployment
 from scripts.model_deploy.archive import build_model_archive
 from scripts.model_deploy.wheelhouse import Wheelhouse
 from tests.aws_like import aws_like_sagemaker, contract_parameters, iam_lag  # noqa: F401
-from tests.images import encode, poster, poster_jpeg
-from tests.onnx_models import model_path_for_tests
-from tests.servers import unpack_model_archive
 from tests.test_sagemaker_inference import load_inference_module
 
 pytestmark = pytest.mark.usefixtures("contract_parameters")

@@ -16,8 +16,8 @@ import boto3
 import pytest
 from moto.apigateway.models import APIGatewayBackend
 
+from devkit.servers import PROJECT_ROOT, VENV_BIN
 from tests.moto_server import REGION
-from tests.servers import PROJECT_ROOT, VENV_BIN
 
 STAGE = "dev"
 APP = "is-this-movie-a-thriller"

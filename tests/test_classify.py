@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from devkit.images import encode, poster, poster_jpeg
+from devkit.onnx_models import model_path_for_tests
+from devkit.servers import PROJECT_ROOT, free_port, running_local_stack
 from poster_model.predictor import PosterClassifier
-from tests.images import encode, poster, poster_jpeg
-from tests.onnx_models import model_path_for_tests
-from tests.servers import PROJECT_ROOT, free_port, running_local_stack
 
 VERDICTS = ("thriller/crime", "hard to tell", "not thriller", "not a poster")
 

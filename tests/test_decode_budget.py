@@ -13,10 +13,10 @@ from chalicelib.image_decoding import flatten_to_rgb, load, open_image, shrink_t
 from chalicelib.image_normalizing import JPEG_QUALITY, model_jpeg, normalize_image
 from chalicelib.image_structures import WEBP_DECODER_BYTES_PER_PIXEL, WEBP_HUFFMAN_GROUP_BYTES, inspect
 from chalicelib.tiff_directories import DirectoryTooCostly, check_directories, orientation
-from tests.hostile_images import (CASES, gif_file, large_jpeg, png_chunk, png_claiming_size, png_with_chunks,
+from devkit.hostile_images import (CASES, gif_file, large_jpeg, png_chunk, png_claiming_size, png_with_chunks,
                                   tiff_one_strip, webp_exif_over_the_size_limit, webp_lossless_huffman_groups)
-from tests.hostile_structures import LONG, SHORT, aliasing_directory, entry, exif_with_a_loop_of_directories
-from tests.images import encode, jpeg_claiming_size, poster, poster_art, poster_jpeg
+from devkit.hostile_structures import LONG, SHORT, aliasing_directory, entry, exif_with_a_loop_of_directories
+from devkit.images import encode, jpeg_claiming_size, poster, poster_art, poster_jpeg
 
 MAX_SIDE = 512
 MAX_PIXELS = 40_000_000

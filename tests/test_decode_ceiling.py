@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from chalicelib.decode_budget import DecodeBudget, ImageTooCostly, ImageTooLarge
 from chalicelib import decode_ceiling
+from chalicelib.decode_budget import DecodeBudget, ImageTooCostly, ImageTooLarge
 from chalicelib.decode_ceiling import DecodeFailed, within_ceiling
 from chalicelib.image_decoding import UndecodableImage
 from chalicelib.image_normalizing import model_jpeg, normalize_image
+from devkit.hostile_images import png_exif_loop
+from devkit.images import encode, exif_rotated_jpeg, poster_art, poster_jpeg
 from poster_model.preprocess import prepare_image, prepare_untrusted_image
 from tests import ceiling_jobs as jobs
-from tests.hostile_images import png_exif_loop
-from tests.images import encode, exif_rotated_jpeg, poster_art, poster_jpeg
 
 BUDGET = DecodeBudget()
 QUICK = DecodeBudget(wall_seconds=1.0)

@@ -4,9 +4,9 @@ import subprocess
 
 import pytest
 
+from devkit.servers import PROJECT_ROOT, free_port
 from scripts.chalice_project import is_placeholder_origin
 from scripts.deploy_checks import main
-from tests.servers import PROJECT_ROOT, free_port
 from tests.test_sync_static import project_allowing
 
 

@@ -21,13 +21,13 @@ from moto.sagemaker.exceptions import ValidationError
 from moto.sagemaker.models import sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 
+from devkit.onnx_models import write_tiny_model
+from devkit.servers import PROJECT_ROOT, free_port
 from scripts import deploy_model
 from scripts.model_deploy import deployment, endpoint, images, scaling, wheelhouse
 from scripts.model_deploy.archive import ARCHIVE_MTIME, build_model_archive
 from scripts.model_deploy.errors import DeployError
 from tests.aws_like import aws_like_sagemaker, contract_parameters, iam_lag  # noqa: F401
-from tests.onnx_models import write_tiny_model
-from tests.servers import PROJECT_ROOT, free_port
 
 pytestmark = pytest.mark.usefixtures("contract_parameters")
 """Every AWS call these tests make is checked against the service model (tests/aws_like.py)."""

@@ -9,8 +9,8 @@ import botocore.session
 import pytest
 from botocore import xform_name
 
+from devkit.servers import PROJECT_ROOT
 from scripts.aws_contract import PERMISSIONS_NO_CALL_SHOWS
-from tests.servers import PROJECT_ROOT
 
 DEPLOY_SOURCES = sorted(
     [*PROJECT_ROOT.glob("scripts/model_deploy/*.py"), *PROJECT_ROOT.glob("scripts/static_site/*.py")]

@@ -6,9 +6,9 @@ import pytest
 
 from chalicelib.answers import NOT_A_POSTER, prediction_answer
 from chalicelib.settings import load_settings
+from devkit.servers import PROJECT_ROOT
 from poster_model.predictor import DEFAULT_MODEL_PATH, PosterClassifier
 from scripts.make_example_posters import EXAMPLES, OUTPUT_DIR
-from tests.servers import PROJECT_ROOT
 
 EXPECTED_VERDICTS = {
     "dead-reckoning": "thriller/crime",

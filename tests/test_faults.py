@@ -18,9 +18,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.fake_sagemaker import Behaviour, FakeSageMaker, running_fake_sagemaker
-from tests.images import poster_jpeg
-from tests.servers import free_port, running_chalice_local
+from devkit.fake_sagemaker import Behaviour, FakeSageMaker, running_fake_sagemaker
+from devkit.images import poster_jpeg
+from devkit.servers import free_port, running_chalice_local
 
 CONNECT_TIMEOUT_S = 1
 READ_TIMEOUT_S = 2

@@ -17,12 +17,12 @@ from chalicelib.feedback import RECORD_ATTRIBUTES
 from chalicelib.prediction_ids import Prediction, sign
 from chalicelib.sagemaker_endpoint import sagemaker_client
 from chalicelib.settings import load_feedback_settings, load_settings
+from devkit.images import poster_jpeg
+from devkit.servers import PROJECT_ROOT, stage_environment
 from scripts import feedback_store as deploy
 from tests.aws_like import contract_parameters  # noqa: F401
-from tests.images import poster_jpeg
-from tests.servers import PROJECT_ROOT, stage_environment
-from tests.test_feedback_shared_images import jpeg_with_metadata
 from tests.test_api import answer_with, our_endpoint_answer
+from tests.test_feedback_shared_images import jpeg_with_metadata
 
 pytestmark = pytest.mark.usefixtures("contract_parameters")
 """Every AWS call these tests make is checked against the service model (tests/aws_like.py)."""

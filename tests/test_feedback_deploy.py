@@ -12,9 +12,9 @@ import boto3
 import pytest
 
 from chalicelib.feedback import RECORD_ATTRIBUTES
+from devkit.servers import PROJECT_ROOT
 from scripts import feedback_store as deploy
 from tests.aws_like import contract_parameters  # noqa: F401
-from tests.servers import PROJECT_ROOT
 from tests.test_policies import stage_policy
 
 pytestmark = pytest.mark.usefixtures("contract_parameters")

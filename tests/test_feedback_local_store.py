@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from chalicelib.settings import load_feedback_settings
-from tests.servers import free_port, running_process, stage_environment
+from devkit.servers import free_port, running_process, stage_environment
 
 LOCAL = load_feedback_settings(stage_environment("local"))
 

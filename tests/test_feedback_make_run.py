@@ -1,4 +1,4 @@
-"""`make run` keeps visitors' feedback across a restart (tests/make_run.py ends it with a SIGKILL of the whole
+"""`make run` keeps visitors' feedback across a restart (devkit/make_run.py ends it with a SIGKILL of the whole
 stack), with no AWS account: the answer given before is still there afterwards (a second answer to the same
 prediction is refused, so its id still verifies: the key survived too) and the report counts it."""
 import base64
@@ -8,9 +8,9 @@ import sys
 import urllib.error
 import urllib.request
 
-from tests.images import poster_jpeg
-from tests.make_run import make_run, stack_ports
-from tests.servers import wait_until_ready
+from devkit.images import poster_jpeg
+from devkit.make_run import make_run, stack_ports
+from devkit.servers import wait_until_ready
 
 
 def post(url: str, document: dict) -> tuple[int, dict]:

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from devkit.images import poster_jpeg
+from devkit.servers import PROJECT_ROOT
 from poster_training.extra_posters import joined
 from scripts import feedback_report
 from scripts import feedback_store as deploy
 from tests.aws_like import contract_parameters  # noqa: F401
-from tests.images import poster_jpeg
-from tests.servers import PROJECT_ROOT
 
 pytestmark = pytest.mark.usefixtures("contract_parameters")
 """Every AWS call these tests make is checked against the service model (tests/aws_like.py)."""

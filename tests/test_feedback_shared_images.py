@@ -9,7 +9,7 @@ from PIL import Image
 
 from chalicelib.errors import BadRequestError
 from chalicelib.shared_images import without_metadata
-from tests.images import poster_art
+from devkit.images import poster_art
 
 GPS_IFD = 0x8825
 

@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from devkit.servers import running_local_stack
 from poster_model.likeness import NOT_A_POSTER_REASONS
 from poster_model.predictor import DEFAULT_MODEL_PATH, PosterClassifier
 from poster_model.preprocess import prepare_image
-from scripts.non_poster_images import NON_POSTER_SETS, package_photos
-from scripts.reference_images import png, reference_image_bytes
-from tests.servers import running_local_stack
+from poster_training.data.non_poster_images import NON_POSTER_SETS, package_photos
+from poster_training.data.reference_images import png, reference_image_bytes
 
 VALIDATION_METRICS = DEFAULT_MODEL_PATH.parent / "validation_metrics.json"
 

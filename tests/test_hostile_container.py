@@ -1,7 +1,7 @@
 """The hostile images of issues 12 and 19 through the model container's handler, each in a process of its own.
 
 Each image goes to transform_fn as a Batch Transform record or an invoke_endpoint body reaches it (see
-tests/container_handler.py), the model loaded. The container answers an image it will not decode (or
+devkit/container_handler.py), the model loaded. The container answers an image it will not decode (or
 cannot within the decode ceiling) with a 400 whose message says why (the caller sees a ModelError, and a Batch Transform job its error line),
 classifies the others, and neither the call's CPU-seconds (its decoding child's included) nor the memory
 it adds to the warm container passes the budget: 2 CPU-seconds and 400 MB.
@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from tests.container_handler import container_call
-from tests.hostile_images import CASES, CEILING_CASES, CONTAINER_CASES, MAX_CPU_SECONDS, MAX_PEAK_MB
-from tests.onnx_models import model_path_for_tests
+from devkit.container_handler import container_call
+from devkit.hostile_images import CASES, CEILING_CASES, CONTAINER_CASES, MAX_CPU_SECONDS, MAX_PEAK_MB
+from devkit.onnx_models import model_path_for_tests
 
 IMAGES = CASES + CONTAINER_CASES + CEILING_CASES
 

@@ -1,16 +1,16 @@
 """Issue 12's hostile images through the Lambda handler as deployed, each in a process of its own.
 
 Each image goes to POST /predict as API Gateway's REST proxy integration hands it to Lambda (binary
-bodies base64-encoded, isBase64Encoded true; see tests/lambda_handler.py). Each gets its status, a
+bodies base64-encoded, isBase64Encoded true; see devkit/lambda_handler.py). Each gets its status, a
 JSON body and the CORS header, and neither the request's CPU-seconds nor the process's peak memory
 passes the budget that keeps a 512 MB function alive: 2 CPU-seconds here (about 6 s on the
 function's share of a vCPU, inside its 25 s timeout) and 400 MB peak resident memory.
 """
 import pytest
 
-from tests.fake_sagemaker import running_fake_sagemaker
-from tests.hostile_images import CASES, MAX_CPU_SECONDS, MAX_PEAK_MB
-from tests.lambda_handler import handler_call
+from devkit.fake_sagemaker import running_fake_sagemaker
+from devkit.hostile_images import CASES, MAX_CPU_SECONDS, MAX_PEAK_MB
+from devkit.lambda_handler import handler_call
 
 
 @pytest.fixture(scope="module")

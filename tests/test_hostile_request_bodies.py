@@ -1,12 +1,12 @@
 """Request bodies that cost the parser far more than their size says, and images whose cost only the decode
 ceiling stops (issue 19), through the Lambda handler as deployed, each in a process of its own
-(tests/lambda_handler.py): each gets its documented 400 as JSON with the CORS header, within 2 CPU-seconds
+(devkit/lambda_handler.py): each gets its documented 400 as JSON with the CORS header, within 2 CPU-seconds
 and 400 MB peak, the decoding worker included."""
 import pytest
 
-from tests.fake_sagemaker import running_fake_sagemaker
-from tests.hostile_images import CEILING_CASES, MAX_CPU_SECONDS, MAX_PEAK_MB, REQUEST_CASES
-from tests.lambda_handler import handler_call
+from devkit.fake_sagemaker import running_fake_sagemaker
+from devkit.hostile_images import CEILING_CASES, MAX_CPU_SECONDS, MAX_PEAK_MB, REQUEST_CASES
+from devkit.lambda_handler import handler_call
 
 
 @pytest.fixture(scope="module")

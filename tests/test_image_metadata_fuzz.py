@@ -20,11 +20,11 @@ from PIL import Image
 
 from chalicelib.errors import ApiError
 from chalicelib.image_normalizing import normalize_image
-from poster_model.preprocess import InvalidImageError, prepare_untrusted_image
-from tests.hostile_images import (MAX_CPU_SECONDS, MAX_PEAK_MB, gif_file, jpeg_segment, jpeg_without_jfif, png_chunk,
+from devkit.hostile_images import (MAX_CPU_SECONDS, MAX_PEAK_MB, gif_file, jpeg_segment, jpeg_without_jfif, png_chunk,
                                   png_file, riff_chunk, small_png_parts, sub_blocks, vp8l_one_pixel, vp8x, webp_file)
-from tests.images import encode, poster
-from tests.lambda_handler import cpu_seconds, running_children, running_children_peak_mb
+from devkit.images import encode, poster
+from devkit.lambda_handler import cpu_seconds, running_children, running_children_peak_mb
+from poster_model.preprocess import InvalidImageError, prepare_untrusted_image
 
 MAX_SIDE = 512
 MAX_PIXELS = 40_000_000

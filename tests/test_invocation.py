@@ -4,10 +4,10 @@ import json
 import numpy as np
 import pytest
 
+from devkit.images import encode, poster, poster_jpeg
+from devkit.onnx_models import model_path_for_tests, write_tiny_model
 from poster_model import invocation
 from poster_model.predictor import PosterClassifier
-from tests.images import encode, poster, poster_jpeg
-from tests.onnx_models import model_path_for_tests, write_tiny_model
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests import fake_sagemaker
-from tests.images import encode, poster
-from tests.servers import running_chalice_local
+from devkit import fake_sagemaker
+from devkit.images import encode, poster
+from devkit.servers import running_chalice_local
 
 CLIENTS = 200
 

@@ -12,12 +12,12 @@ import boto3
 import pytest
 from botocore.config import Config
 
+from devkit.images import encode, poster, poster_jpeg
+from devkit.onnx_models import model_path_for_tests
+from devkit.servers import LOCAL_ENDPOINT_NAME, free_port, running_model_endpoint, running_process
 from poster_model.invocation import MAX_PAYLOAD_BYTES
 from poster_model.log_safety import OneLineFormatter, escape_control_characters
 from poster_model.predictor import PosterClassifier
-from tests.images import encode, poster, poster_jpeg
-from tests.onnx_models import model_path_for_tests
-from tests.servers import LOCAL_ENDPOINT_NAME, free_port, running_model_endpoint, running_process
 
 ENDPOINT_NAME = LOCAL_ENDPOINT_NAME
 FORGED = "x%0a%0d2026-01-01%20INFO%20forged%e2%80%ae"

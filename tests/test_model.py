@@ -18,7 +18,7 @@ from chalicelib.answers import verdict_for
 from poster_model.likeness import KINDS, poster_likeness
 from poster_model.predictor import ANSWER_OUTPUTS, DEFAULT_MODEL_PATH, PosterClassifier
 from poster_model.preprocess import image_bytes_to_input, prepare_image
-from scripts.reference_images import reference_image_bytes
+from poster_training.data.reference_images import reference_image_bytes
 
 REFERENCE_OUTPUTS = DEFAULT_MODEL_PATH.parent / "reference_outputs.json"
 MAX_MODEL_BYTES = 15 * 1024 * 1024

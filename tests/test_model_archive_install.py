@@ -6,34 +6,23 @@ runs in a fresh virtual environment of the image's Python, inside a network name
 machine, the pins are still resolved for it (pip's --python-version dry run), and the install test is skipped
 saying so. Needs PyPI once to fill build/wheelhouse/.
 """
-import glob
 import json
 import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
+from devkit.images import poster_jpeg
+from devkit.interpreters import NO_PIP_CONFIGURATION, interpreter
+from devkit.onnx_models import model_path_for_tests
+from devkit.servers import unpack_model_archive
 from poster_model.predictor import PosterClassifier
 from scripts.model_deploy import images, wheelhouse
 from scripts.model_deploy.archive import build_model_archive
-from tests.images import poster_jpeg
-from tests.onnx_models import model_path_for_tests
-from tests.servers import unpack_model_archive
 
 IMAGE_PYTHONS = sorted({image.python for image in images.KNOWN_IMAGES})
-NO_PIP_CONFIGURATION = {"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-
-
-def interpreter(version: str) -> str | None:
-    """A working pythonX.Y: one of pyenv's, else the one on PATH (a pyenv shim on PATH may lead nowhere)."""
-    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
-    candidates = [*sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python{version}")),
-                  shutil.which(f"python{version}")]
-    return next((candidate for candidate in candidates if candidate and subprocess.run(
-        [candidate, "-c", "pass"], capture_output=True).returncode == 0), None)
 
 
 def without_network() -> list[str]:

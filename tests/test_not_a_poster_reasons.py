@@ -4,10 +4,10 @@ import re
 
 from chalicelib.answers import NOT_A_POSTER_REASON_WORDS, prediction_answer
 from chalicelib.settings import load_settings
+from devkit.servers import PROJECT_ROOT
 from poster_model.likeness import NOT_A_POSTER_REASONS
 from poster_model.predictor import DEFAULT_MODEL_PATH, PosterClassifier
 from scripts.make_example_posters import OUTPUT_DIR
-from tests.servers import PROJECT_ROOT
 
 
 def test_the_api_has_words_for_every_reason_the_model_gives():

@@ -13,9 +13,9 @@ from app import app
 from chalicelib.observability import observe_requests
 from chalicelib.sagemaker_endpoint import sagemaker_client
 from chalicelib.settings import load_settings
-from tests.images import poster_jpeg
-from tests.lambda_handler import LambdaContext, proxy_event
-from tests.servers import stage_environment
+from devkit.images import poster_jpeg
+from devkit.lambda_handler import LambdaContext, proxy_event
+from devkit.servers import stage_environment
 
 DEV_ENVIRONMENT = stage_environment("dev")
 ENDPOINT_ANSWER = [0.3, 0.7]

@@ -12,7 +12,7 @@ import pytest
 from samtranslator.model.exceptions import InvalidDocumentException
 from samtranslator.translator.transform import transform
 
-from tests.servers import PROJECT_ROOT, VENV_BIN
+from devkit.servers import PROJECT_ROOT, VENV_BIN
 
 STAGES = ("dev", "prod")
 CFN_LINT = VENV_BIN / "cfn-lint"

@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.servers import PROJECT_ROOT
+from devkit.servers import PROJECT_ROOT
 
 METRICS = json.loads((PROJECT_ROOT / "model" / "validation_metrics.json").read_text())
 PAGES = ["index.html", "model.html"]

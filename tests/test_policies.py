@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.servers import PROJECT_ROOT
+from devkit.servers import PROJECT_ROOT
 
 STAGES = ("dev", "prod")
 CHALICE_DIR = PROJECT_ROOT / ".chalice"

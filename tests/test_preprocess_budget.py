@@ -4,9 +4,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from devkit.hostile_images import CASES, ico_with_large_image, tiff_with_strips
+from devkit.images import encode, exif_rotated_jpeg, poster
 from poster_model.preprocess import FORMATS, InvalidImageError, decode_image, image_bytes_to_input
-from tests.hostile_images import CASES, ico_with_large_image, tiff_with_strips
-from tests.images import encode, exif_rotated_jpeg, poster
 
 REFUSED = [case for case in CASES if case.status == 413]
 ACCEPTED = [case for case in CASES if case.status == 200]

@@ -18,9 +18,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.images import encode, poster_jpeg
-from tests.make_run import make_run, stack_ports
-from tests.servers import PROJECT_ROOT, wait_until_ready
+from devkit.images import encode, poster_jpeg
+from devkit.make_run import make_run, stack_ports
+from devkit.servers import PROJECT_ROOT, wait_until_ready
 
 README = PROJECT_ROOT / "README.md"
 FENCED_SHELL = re.compile(r"^```sh(?P<markers>[^\n]*)\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)

@@ -16,7 +16,7 @@ from PIL import Image
 from chalicelib.errors import ApiError
 from chalicelib.image_normalizing import normalize_image
 from chalicelib.request_parsing import parse_predict_request
-from tests.images import encode, poster
+from devkit.images import encode, poster
 
 MAX_BODY_BYTES = 6_000_000
 MAX_SIDE = 512

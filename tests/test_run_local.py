@@ -9,9 +9,9 @@ import urllib.request
 
 import pytest
 
-from tests.images import poster_jpeg
-from tests.make_run import make_run, port_is_closed, processes_serving, stack_ports
-from tests.servers import running_process, wait_until_ready
+from devkit.images import poster_jpeg
+from devkit.make_run import make_run, port_is_closed, processes_serving, stack_ports
+from devkit.servers import running_process, wait_until_ready
 
 REPETITIONS = 20
 

@@ -17,13 +17,13 @@ from typing import NamedTuple
 
 import pytest
 
+from devkit.images import encode, poster, poster_jpeg
+from devkit.onnx_models import model_path_for_tests, write_tiny_model
+from devkit.servers import running_model_endpoint, unpack_model_archive
 from poster_model.invocation import MAX_PAYLOAD_BYTES
 from poster_model.predictor import PosterClassifier
 from scripts.model_deploy.archive import build_model_archive
 from scripts.model_deploy.wheelhouse import Wheelhouse
-from tests.images import encode, poster, poster_jpeg
-from tests.onnx_models import model_path_for_tests, write_tiny_model
-from tests.servers import running_model_endpoint, unpack_model_archive
 
 TOOLKIT_DEFAULT_ACCEPT = "application/json"
 """The toolkit replaces a missing Accept or */* by SAGEMAKER_DEFAULT_INVOCATIONS_ACCEPT, application/json by default."""

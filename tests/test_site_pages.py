@@ -2,8 +2,8 @@
 files by their versioned URLs, so a release never leaves a page or a module a year old in a browser's cache."""
 import re
 
+from devkit.servers import PROJECT_ROOT
 from scripts.static_site.site_files import LONG_CACHE, NO_CACHE, collect_site_files
-from tests.servers import PROJECT_ROOT
 
 API_URL = "https://api.example.com/prod"
 

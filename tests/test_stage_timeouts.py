@@ -4,8 +4,8 @@ deploy says so, tests/test_deploy_model.py), prod retries a real-time endpoint o
 import pytest
 
 from chalicelib.settings import load_settings
+from devkit.servers import PROJECT_ROOT, stage_environment
 from scripts.chalice_project import read_config
-from tests.servers import PROJECT_ROOT, stage_environment
 
 CONFIG = read_config(PROJECT_ROOT)
 API_GATEWAY_TIMEOUT_SECONDS = 29

@@ -9,13 +9,13 @@ import sys
 import boto3
 import pytest
 
+from devkit.servers import PROJECT_ROOT
 from scripts.static_config import render_config_js
 from scripts.static_site.bucket import MANIFEST_KEY
 from scripts.static_site.site_files import LONG_CACHE
 from scripts.sync_static import main
 from tests.aws_like import contract_parameters, iam_lag  # noqa: F401
 from tests.moto_server import REGION
-from tests.servers import PROJECT_ROOT
 
 pytestmark = pytest.mark.usefixtures("contract_parameters")
 """Every AWS call these tests make is checked against the service model (tests/aws_like.py)."""

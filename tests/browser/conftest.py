@@ -1,7 +1,7 @@
 """The whole stack for browser tests: local endpoint, `chalice local`, the static site, real Chromium.
 
 Two model endpoints stand behind the real API: the local endpoint serving the shipped model, and the fake
-SageMaker server of tests/fake_sagemaker.py, which answers whatever a test tells it to (every verdict
+SageMaker server of devkit/fake_sagemaker.py, which answers whatever a test tells it to (every verdict
 on demand, errors, delays). Every server runs on a free loopback port for the whole session and is always stopped.
 """
 import os
@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from devkit.fake_sagemaker import Behaviour, running_fake_sagemaker
+from devkit.onnx_models import model_path_for_tests
+from devkit.servers import PROJECT_ROOT, free_port, running_chalice_local, running_model_endpoint
+from devkit.site_server import CHROMIUM, CHROMIUM_ARGS, STATIC_DIR, QuietHandler, serving, serving_site
 from scripts.static_config import render_config_js
 from scripts.static_site.site_files import collect_site_files
-from tests.browser.site_server import CHROMIUM, CHROMIUM_ARGS, STATIC_DIR, QuietHandler, serving, serving_site
-from tests.fake_sagemaker import Behaviour, running_fake_sagemaker
-from tests.onnx_models import model_path_for_tests
-from tests.servers import PROJECT_ROOT, free_port, running_chalice_local, running_model_endpoint
 
 ARTIFACTS_DIR = Path(os.environ.get("BROWSER_TEST_ARTIFACTS", PROJECT_ROOT / "tests" / "artifacts"))
 EXPECT_TIMEOUT_MS = 20_000  # the model answers in well under a second; this only bounds a hung test

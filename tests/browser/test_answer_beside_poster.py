@@ -6,11 +6,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.endpoint_answers import VERDICT_ANSWERS, endpoint_answer
+from devkit.endpoint_answers import VERDICT_ANSWERS, endpoint_answer
+from devkit.fake_sagemaker import Behaviour
+from devkit.images import encode, poster_art
 from tests.browser.pages import (HEADINGS, LOOKS, a_page_with, choose_and_read_answer,
                                  expect_no_accessibility_violations, is_predict_post, record_predict_requests)
-from tests.fake_sagemaker import Behaviour
-from tests.images import encode, poster_art
 
 SIZES = {"desktop": "desktop-light", "phone": "phone-dark"}
 

@@ -7,13 +7,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.endpoint_answers import (BASE_RATE, EVIDENCE_COLUMNS, EVIDENCE_ROWS, HARD_TO_TELL_BAND,
+from devkit.endpoint_answers import (BASE_RATE, EVIDENCE_COLUMNS, EVIDENCE_ROWS, HARD_TO_TELL_BAND,
                                             VERDICT_ANSWERS, endpoint_answer)
+from devkit.fake_sagemaker import Behaviour
+from devkit.images import encode, poster_art
 from tests.browser.pages import (HEADINGS, HEADLINES, LOOKS, a_page_with, ask_and_read_answer, ask_button,
                                  choose_and_read_answer, expect_no_accessibility_violations, hold_the_worker,
                                  is_predict_post, request_sent_for, wait_until_held)
-from tests.fake_sagemaker import Behaviour
-from tests.images import encode, poster_art
 
 POSTER_VERDICTS = ["thriller/crime", "hard to tell", "not thriller"]
 EXAMPLES = ["Dead Reckoning", "Night Shift", "Quiet Street", "Picnic Party!", "Moon Garden",

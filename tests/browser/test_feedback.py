@@ -9,11 +9,11 @@ import sys
 import pytest
 from playwright.sync_api import expect
 
+from devkit.images import poster_jpeg
+from devkit.servers import free_port, running_chalice_local, running_process
+from devkit.site_server import serving_site
 from scripts.static_config import render_config_js
 from tests.browser.pages import LOOKS, a_page_with, choose_and_read_answer, expect_no_accessibility_violations
-from tests.browser.site_server import serving_site
-from tests.images import poster_jpeg
-from tests.servers import free_port, running_chalice_local, running_process
 
 QUESTION = "Is this movie a thriller or crime film?"
 SHARE_LABEL = "Share this poster image to help improve the model"

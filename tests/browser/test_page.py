@@ -12,12 +12,12 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import expect
 
-from tests.browser.endpoint_answers import VERDICT_ANSWERS
+from devkit.endpoint_answers import VERDICT_ANSWERS
+from devkit.fake_sagemaker import Behaviour
+from devkit.images import encode, poster, poster_art
 from tests.browser.pages import (HEADINGS, HEADLINES, a_page_with, ask_and_read_answer, ask_button,
                                  choose_and_read_answer, drop_file, hold_the_worker, is_predict_post, poster_ready,
                                  record_predict_requests, request_sent_for, wait_until_held)
-from tests.fake_sagemaker import Behaviour
-from tests.images import encode, poster, poster_art
 
 LARGE_POSTER_SIZE = (2700, 4000)
 HUGE_POSTER_SIZE = (5000, 7500)

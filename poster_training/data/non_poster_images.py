@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from scripts.reference_images import REFERENCE_SIZE, png
+from poster_training.data.reference_images import REFERENCE_SIZE, png
 
 SEED = 4242
 POSTER_SIZE = REFERENCE_SIZE

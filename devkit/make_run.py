@@ -6,7 +6,7 @@ import socket
 import subprocess
 from pathlib import Path
 
-from tests.servers import PROJECT_ROOT, free_port
+from devkit.servers import PROJECT_ROOT, free_port
 
 MAKE_RUN = ["make", "--no-print-directory", "-o", ".venv/.installed", "run"]
 """`make run` as typed, without re-installing the venv should a requirements file be newer than it."""

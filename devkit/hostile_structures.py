@@ -1,10 +1,10 @@
 """Hostile structures inside images, built byte by byte (issue 19): TIFF directories whose entries alias one
 stretch of values (EXIF, a JPEG's multi-picture index, TIFF files), and lossless WebP bitstreams of
-tens of thousands of prefix-code groups. tests/hostile_images.py wraps them in files; nothing is stored.
+tens of thousands of prefix-code groups. devkit/hostile_images.py wraps them in files; nothing is stored.
 """
 import struct
 
-from tests.images import poster
+from devkit.images import poster
 
 UNDEFINED, SHORT, LONG, RATIONAL = 7, 3, 4, 5
 TYPE_BYTES = {UNDEFINED: 1, SHORT: 2, LONG: 4, RATIONAL: 8}

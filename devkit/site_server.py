@@ -6,7 +6,7 @@ import http.server
 import threading
 from pathlib import Path
 
-from tests.servers import PROJECT_ROOT, free_port
+from devkit.servers import PROJECT_ROOT, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

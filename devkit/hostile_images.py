@@ -15,9 +15,9 @@ from typing import Callable
 
 from PIL import Image
 
-from tests.hostile_structures import (RATIONAL, SHORT, TYPE_BYTES, aliasing_directory, exif_with_a_loop_of_directories,
+from devkit.hostile_structures import (RATIONAL, SHORT, TYPE_BYTES, aliasing_directory, exif_with_a_loop_of_directories,
                                       tiff_tags_aliasing, vp8l_huffman_groups)
-from tests.images import encode, poster, poster_jpeg
+from devkit.images import encode, poster, poster_jpeg
 
 MAX_CPU_SECONDS = 2.0
 """The request's own CPU-seconds: about 6 s on a 512 MB function's share of a vCPU, inside its 25 s timeout."""
@@ -356,7 +356,7 @@ def webp_exif_over_the_size_limit(size: int = 2 * 1024 * 1024) -> bytes:
 
 def webp_lossless_huffman_groups(width: int = 1_024, height: int = 1_024, groups: int = 65_536,
                                  subtract_green: bool = False, predictor: bool = False) -> bytes:
-    """A lossless WebP of vp8l_huffman_groups' bitstream (tests/hostile_structures.py): about 365 MB inside one
+    """A lossless WebP of vp8l_huffman_groups' bitstream (devkit/hostile_structures.py): about 365 MB inside one
     libwebp call for a 1 MP image of 295 KB."""
     return webp_file(riff_chunk(b"VP8L", vp8l_huffman_groups(width, height, groups, subtract_green, predictor)))
 

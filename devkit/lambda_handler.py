@@ -10,7 +10,7 @@ resident memory, which is what Lambda's memory limit applies to: the process's o
 plus its decoding worker's (chalicelib.decode_ceiling; VmHWM of a running one, ru_maxrss of one that
 ended). The peaks are added as if they came at the same moment, so the figure errs on the high side.
 
-    python -m tests.lambda_handler BODY_FILE CONTENT_TYPE   (run by handler_call(), not by hand)
+    python -m devkit.lambda_handler BODY_FILE CONTENT_TYPE   (run by handler_call(), not by hand)
 """
 import base64
 import json
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from tests.servers import stage_environment
+from devkit.servers import stage_environment
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STAGE = "dev"
@@ -53,7 +53,7 @@ def function_environment(stage: str, sagemaker_url: str) -> dict:
 
 def handler_call(body: bytes, content_type: str, sagemaker_url: str, timeout: float = 120) -> HandlerAnswer:
     """POST /predict with body through app(event, context) in a fresh interpreter."""
-    return HandlerAnswer(**measured_run("tests.lambda_handler", body, [content_type], timeout,
+    return HandlerAnswer(**measured_run("devkit.lambda_handler", body, [content_type], timeout,
                                         function_environment(STAGE, sagemaker_url)))
 
 
@@ -175,7 +175,7 @@ def in_a_fork(measure: Callable[..., None], *arguments) -> None:
 def measure(body_path: str, content_type: str) -> None:
     sys.path.insert(0, str(PROJECT_ROOT))
     from app import app
-    from tests.images import poster_jpeg
+    from devkit.images import poster_jpeg
 
     app(proxy_event(poster_jpeg(), "image/jpeg", app.api.binary_types, "warm-up"), LambdaContext("warm-up"))
     baseline = peak_with_children_mb()

@@ -5,16 +5,16 @@ given file), answers one warm-up poster, then calls transform_fn(model, body, co
 as the toolkit does for a Batch Transform record or an invoke_endpoint request (the body as a bytearray),
 and reports the answer, the CPU-seconds of the call (the decoding worker's included) and the memory it
 added: the peaks of the process and its decoding worker over theirs after the warm-up (see
-tests/lambda_handler.py, whose measures these are).
+devkit/lambda_handler.py, whose measures these are).
 
-    python -m tests.container_handler BODY_FILE CONTENT_TYPE MODEL_PATH   (run by container_call())
+    python -m devkit.container_handler BODY_FILE CONTENT_TYPE MODEL_PATH   (run by container_call())
 """
 import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.lambda_handler import cpu_seconds, in_a_fork, measured_run, peak_with_children_mb
+from devkit.lambda_handler import cpu_seconds, in_a_fork, measured_run, peak_with_children_mb
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,7 +32,7 @@ class ContainerAnswer:
 
 
 def container_call(body: bytes, content_type: str, model_path: Path, timeout: float = 120) -> ContainerAnswer:
-    return ContainerAnswer(**measured_run("tests.container_handler", body, [content_type, str(model_path)],
+    return ContainerAnswer(**measured_run("devkit.container_handler", body, [content_type, str(model_path)],
                                           timeout, {}))
 
 
@@ -40,7 +40,7 @@ def measure(body_path: str, content_type: str, model_path: str) -> None:
     sys.path.insert(0, str(PROJECT_ROOT))
     from poster_model.predictor import PosterClassifier
     from poster_model.sagemaker_inference import BaseInferenceToolkitError, transform_fn
-    from tests.images import poster_jpeg
+    from devkit.images import poster_jpeg
 
     model = PosterClassifier(Path(model_path))
     transform_fn(model, bytearray(poster_jpeg()), "image/jpeg", "application/json")
