@@ -138,14 +138,15 @@ def test_the_bucket_need_not_be_named_like_the_domain(cloud, site, capsys):
     assert capsys.readouterr().out.splitlines()[-1] == f"Site: https://{DOMAIN}"
 
 
-def test_a_sync_that_changes_files_invalidates_the_entry_points(cloud, site):
+def test_a_sync_that_changes_files_invalidates_every_page_and_config_js(cloud, site):
+    (site / "model.html").write_text("<!doctype html><title>model</title><link rel='stylesheet' href='styles.css'>")
     assert sync(site) == 0
     summary, _ = the_distribution(cloud)
     (site / "app.js").write_text("console.log('release 2');\n")
     calls = []
     assert sync(site, session=cloud_recording_session(calls)) == 0
     [batch] = [params["InvalidationBatch"] for name, params in calls if name == "CreateInvalidation"]
-    assert sorted(batch["Paths"]["Items"]) == ["/", "/config.js", "/index.html"]
+    assert sorted(batch["Paths"]["Items"]) == ["/", "/config.js", "/index.html", "/model.html"]
 
 
 def test_moving_a_website_bucket_behind_cloudfront_makes_it_private(cloud, site):

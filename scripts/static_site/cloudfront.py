@@ -12,13 +12,11 @@ from botocore.exceptions import WaiterError
 
 from scripts.aws_contract import same_setting
 from scripts.static_site.dns import aws_domain
-from scripts.static_site.site_files import CONFIG_KEY, INDEX_KEY, VERSION_PARAMETER
+from scripts.static_site.site_files import INDEX_KEY, NO_CACHE, VERSION_PARAMETER
 
 ONE_YEAR_S = 31536000
 PRICE_CLASS = "PriceClass_100"
 """Edge locations in North America and Europe only: the cheapest class."""
-INVALIDATED_PATHS = ["/", f"/{INDEX_KEY}", f"/{CONFIG_KEY}"]
-"""The no-cache files (and the root, which CloudFront caches apart from /index.html); the rest is versioned."""
 
 
 def comment_for(bucket: str) -> str:
@@ -242,8 +240,14 @@ def wait_deployed(cloudfront, distribution_id: str, timeout_s: float) -> bool:
     return True
 
 
-def invalidate_entry_points(cloudfront, distribution_id: str) -> str:
+def entry_point_paths(files) -> list[str]:
+    """The no-cache files (every page and config.js) and the root, which CloudFront caches apart from /index.html;
+    every other file is asked for by version, so a new release never needs its path invalidated."""
+    return ["/", *sorted(f"/{site_file.key}" for site_file in files if site_file.cache_control == NO_CACHE)]
+
+
+def invalidate_entry_points(cloudfront, distribution_id: str, paths: list[str]) -> str:
     return cloudfront.create_invalidation(DistributionId=distribution_id, InvalidationBatch={
-        "Paths": {"Quantity": len(INVALIDATED_PATHS), "Items": INVALIDATED_PATHS},
+        "Paths": {"Quantity": len(paths), "Items": paths},
         "CallerReference": f"sync-static-{time.time_ns()}",
     })["Invalidation"]["Id"]

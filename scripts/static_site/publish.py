@@ -138,7 +138,7 @@ def publish(args: argparse.Namespace, session: boto3.session.Session) -> None:
                                         "cloudfront" if args.cloudfront else "website",
                                         distribution["Id"] if distribution else None)
     if args.cloudfront:
-        finish_cloudfront(target, cdn, route53, distribution, uploaded + deleted, args.deploy_timeout)
+        finish_cloudfront(target, cdn, route53, distribution, files, uploaded + deleted, args.deploy_timeout)
         site_origin = f"https://{domain or distribution['DomainName']}"
     else:
         if domain:
@@ -219,7 +219,8 @@ def publish_behind_cloudfront(args: argparse.Namespace, session: boto3.session.S
     return distribution
 
 
-def finish_cloudfront(target: Target, cdn, route53, distribution: dict, changes: int, deploy_timeout_s: float) -> None:
+def finish_cloudfront(target: Target, cdn, route53, distribution: dict, files: list, changes: int,
+                      deploy_timeout_s: float) -> None:
     """The domain's aliases, an invalidation when files changed, and the wait until the distribution is Deployed."""
     if target.domain:
         print(f"{target.prefix}upsert Route 53 aliases A, AAAA {target.domain} -> {distribution['DomainName']} "
@@ -227,10 +228,10 @@ def finish_cloudfront(target: Target, cdn, route53, distribution: dict, changes:
         if not target.dry_run:
             dns.upsert_distribution_alias(route53, target.zone_id, target.domain, distribution["DomainName"])
     if changes and distribution.get("Id"):
-        print(f"{target.prefix}invalidate {', '.join(cloudfront.INVALIDATED_PATHS)} on distribution "
-              f"{distribution['Id']}")
+        paths = cloudfront.entry_point_paths(files)
+        print(f"{target.prefix}invalidate {', '.join(paths)} on distribution {distribution['Id']}")
         if not target.dry_run:
-            cloudfront.invalidate_entry_points(cdn, distribution["Id"])
+            cloudfront.invalidate_entry_points(cdn, distribution["Id"], paths)
     if target.dry_run or not distribution.get("Id"):
         return
     print(f"waiting for distribution {distribution['Id']} to be Deployed (up to {deploy_timeout_s:g} s)...",
