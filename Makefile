@@ -46,7 +46,7 @@ model:
 clean:
 	rm -rf $(VENV) .venv-train .pytest_cache .hypothesis tests/artifacts static/config.js
 
-# Deploy (see README "Deploying to AWS"):
+# Deploy (see docs/deploy.md):
 # make deploy STAGE=prod BUCKET=name [DOMAIN=name] [REGION=region] [CLOUDFRONT=1] [FORCE=fingerprint] [ALARM_EMAIL=address]
 deploy-api: venv
 	$(PYTHON) scripts/deploy_checks.py --stage $(STAGE)

@@ -1,5 +1,5 @@
 """How many requests per second one instance of each offered SageMaker type serves: the basis of the
-auto-scaling targets in scripts/model_deploy/scaling.py and the README's "How many instances".
+auto-scaling targets in scripts/model_deploy/scaling.py and docs/deploy.md's "How many instances".
 
     .venv/bin/python bench/endpoint_throughput.py [--seconds 20]
 

@@ -20,7 +20,7 @@ HEADLINES = {
     "very unlikely": "Very unlikely to be a thriller/crime film",
     "not a poster": "This does not look like a movie poster",
 }
-"""The scale of phrasings (README's table): never "This is..." and nothing about the visitor's taste."""
+"""The scale of phrasings (docs/api.md's table): never "This is..." and nothing about the visitor's taste."""
 VERY_LIKELY_FROM_PERCENT, LIKELY_ABOVE_PERCENT = 75, 50
 """On the chance as shown (a whole percent), so that "likely" never stands next to "50%"."""
 VERY_UNLIKELY_SHARE_OF_BASE_RATE = 0.25

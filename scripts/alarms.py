@@ -31,7 +31,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PERIOD_S = 300
 ERRORS_QUERY = ("fields @timestamp, request_id, status, error_code, message, detail | filter status >= 500 "
                 "| sort @timestamp desc | limit 50")
-"""Logs Insights: the function's 5xx answers, newest first (README "Operating it" has more)."""
+"""Logs Insights: the function's 5xx answers, newest first (docs/operations.md has more)."""
 
 
 @dataclass(frozen=True)
@@ -223,7 +223,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--alarm-email", help="subscribe this address to the alarms' SNS topic")
     parser.add_argument("--variant", default=VARIANT_NAME,
                         help="the endpoint's production variant (default: %(default)s, as deploy_model.py makes)")
-    parser.add_argument("--stack-name", help="the CloudFormation stack of the API (README, Deploying to AWS, step 9) "
+    parser.add_argument("--stack-name", help="the CloudFormation stack of the API (docs/deploy.md, step 9) "
                                              "instead of what `chalice deploy` recorded")
     parser.add_argument("--region", help="the stack's region, with --stack-name (default: AWS configuration)")
     parser.add_argument("--project-dir", type=Path, default=PROJECT_ROOT, help="Chalice project (default: here)")

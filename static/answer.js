@@ -3,7 +3,7 @@
 
 const SHOWN_GENRES = 3;
 
-// The API's `certainty` steps (chalicelib/answers.py HEADLINES, README's table): never "This is..." and
+// The API's `certainty` steps (chalicelib/answers.py HEADLINES, docs/api.md's table): never "This is..." and
 // nothing about the visitor's taste.
 const HEADLINES = {
   "very likely": "Very likely a thriller/crime film",

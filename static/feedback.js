@@ -5,7 +5,7 @@
 
 export const QUESTION = "Is this movie a thriller or crime film?";
 export const SHARE_LABEL = "Share this poster image to help improve the model";
-// README, "Learning from visitors": FEEDBACK_RETENTION_DAYS is 180.
+// docs/operations.md, "Learning from visitors": FEEDBACK_RETENTION_DAYS is 180.
 export const PRIVACY_LINE = "We keep your answer and what the model said for 180 days, never who you are; "
   + "the poster image only if you tick the box.";
 const ANSWERS = [["yes", "Yes"], ["no", "No"], ["not sure", "Not sure"]];

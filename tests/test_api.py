@@ -105,7 +105,7 @@ def test_our_endpoints_answer_becomes_a_verdict_with_calibrated_probability_base
         "message": "Likely a thriller/crime film: 62% chance it is a thriller/crime film (about 1 film in 4 is one)."}
 
 
-# One row per line of the README's table of phrasings (base rate 0.25, band [0.2, 0.4)).
+# One row per line of docs/api.md's table of phrasings (base rate 0.25, band [0.2, 0.4)).
 @pytest.mark.parametrize("probability, verdict, certainty, headline", [
     (0.8, "thriller/crime", "very likely", "Very likely a thriller/crime film"),
     (0.75, "thriller/crime", "very likely", "Very likely a thriller/crime film"),

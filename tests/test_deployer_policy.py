@@ -1,6 +1,6 @@
 """deploy/deployer-policy.json, the permissions of the identity that deploys: every AWS call the deploy scripts make,
-found in their source, and what AWS does on the caller's behalf (scripts/aws_contract.py), and the README points to
-it."""
+found in their source, and what AWS does on the caller's behalf (scripts/aws_contract.py), and docs/deploy.md points
+to it."""
 import ast
 import json
 import re
@@ -105,8 +105,8 @@ def test_the_deployer_policy_allows_what_aws_does_on_the_callers_behalf(action):
     assert action in policy_actions(), PERMISSIONS_NO_CALL_SHOWS[action]
 
 
-def test_the_readme_names_the_policy_and_what_no_call_shows():
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    assert "deploy/deployer-policy.json" in readme
+def test_the_deploy_guide_names_the_policy_and_what_no_call_shows():
+    guide = (PROJECT_ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    assert "deploy/deployer-policy.json" in guide
     for action in PERMISSIONS_NO_CALL_SHOWS:
-        assert re.search(rf"`{re.escape(action)}`", readme), action
+        assert re.search(rf"`{re.escape(action)}`", guide), action

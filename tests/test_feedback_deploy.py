@@ -1,6 +1,6 @@
-"""scripts/feedback_store.py against moto: each stage's table, bucket and key exist as the README says, retention is
-applied, re-running changes nothing, and the function's policy (as written and as packaged) grants exactly what the
-store needs."""
+"""scripts/feedback_store.py against moto: each stage's table, bucket and key exist as docs/operations.md says,
+retention is applied, re-running changes nothing, and the function's policy (as written and as packaged) grants
+exactly what the store needs."""
 import base64
 import copy
 import json

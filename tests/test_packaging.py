@@ -52,7 +52,7 @@ class NoManagedPolicies:
 
 
 def as_cloudformation_package_leaves_it(template: dict) -> dict:
-    """`aws cloudformation package` uploads deployment.zip and puts its S3 URL in CodeUri (README, step 9)."""
+    """`aws cloudformation package` uploads deployment.zip and puts its S3 URL in CodeUri (docs/deploy.md, step 9)."""
     packaged = copy.deepcopy(template)
     packaged["Resources"]["APIHandler"]["Properties"]["CodeUri"] = "s3://artifact-bucket/deployment.zip"
     return packaged

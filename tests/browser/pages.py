@@ -23,7 +23,7 @@ HEADLINES = {
     "very unlikely": "Very unlikely to be a thriller/crime film",
     "not a poster": "This does not look like a movie poster",
 }
-"""The heading the page shows for each step of the API's `certainty` (README's table)."""
+"""The heading the page shows for each step of the API's `certainty` (docs/api.md's table)."""
 HEADINGS = {"thriller/crime": HEADLINES["likely"], "hard to tell": HEADLINES["hard to tell"],
             "not thriller": HEADLINES["unlikely"], "not a poster": HEADLINES["not a poster"]}
 """The heading for each of endpoint_answers.VERDICT_ANSWERS (62 %, 33 %, 8 % and not a poster)."""

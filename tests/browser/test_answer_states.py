@@ -61,7 +61,7 @@ def test_the_verdict_is_stated_once_in_words_that_fit_it(page, fake_site, fake_e
     assert page.locator("[aria-live], [role=status], [role=alert]:not([hidden])").count() == 1
 
 
-# One row per line of the README's table of phrasings (base rate 0.25, band [0.2, 0.45)).
+# One row per line of docs/api.md's table of phrasings (base rate 0.25, band [0.2, 0.45)).
 @pytest.mark.parametrize("probability, certainty", [
     (0.8, "very likely"), (0.6, "likely"), (0.47, "leans"), (0.3, "hard to tell"), (0.1, "unlikely"),
     (0.04, "very unlikely")])

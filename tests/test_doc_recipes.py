@@ -1,8 +1,8 @@
-"""Every shell recipe of the README runs as written against the local stack that `make run` starts.
+"""Every shell recipe of the README and of docs/*.md runs as written against the local stack that `make run` starts.
 
 Each ```sh block runs whole in bash (-e -o pipefail) from a folder holding the files the recipes name
 (poster.jpg, a poster.png over 96 KB, posters/, one-more.jpg), with no AWS configuration of the machine, and
-with the stack's free ports in place of the README's 8000 (API), 8080 (model endpoint) and 8001 (page). A block
+with the stack's free ports in place of the docs' 8000 (API), 8080 (model endpoint) and 8001 (page). A block
 passes when it exits 0 and prints at least one JSON answer and none with an "error". Blocks whose fence carries
 a marker are not run, for the reason the marker names:
 - `sh needs-aws`: needs an AWS account;
@@ -22,22 +22,24 @@ from devkit.images import encode, poster_jpeg
 from devkit.make_run import make_run, stack_ports
 from devkit.servers import PROJECT_ROOT, wait_until_ready
 
-README = PROJECT_ROOT / "README.md"
+DOCS_WITH_RECIPES = [PROJECT_ROOT / "README.md", *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
 FENCED_SHELL = re.compile(r"^```sh(?P<markers>[^\n]*)\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
 SKIP_MARKERS = {"needs-aws": "needs an AWS account",
                 "whole-project": "make run / make test themselves"}
-README_PORTS = {"API_PORT": 8000, "ENDPOINT_PORT": 8080, "SITE_PORT": 8001}
+DOCS_PORTS = {"API_PORT": 8000, "ENDPOINT_PORT": 8080, "SITE_PORT": 8001}
 
 
 def shell_recipes():
     recipes = []
-    for match in FENCED_SHELL.finditer(README.read_text(encoding="utf-8")):
-        markers = match["markers"].split()
-        unknown = set(markers) - set(SKIP_MARKERS)
-        assert not unknown, f"unknown README recipe marker(s) {unknown}: known are {sorted(SKIP_MARKERS)}"
-        first_command = next(line for line in match["body"].splitlines() if line and not line.startswith("#"))
-        marks = [pytest.mark.skip(reason=SKIP_MARKERS[marker]) for marker in markers]
-        recipes.append(pytest.param(match["body"], id=first_command[:60], marks=marks))
+    for path in DOCS_WITH_RECIPES:
+        name = path.relative_to(PROJECT_ROOT).as_posix()
+        for match in FENCED_SHELL.finditer(path.read_text(encoding="utf-8")):
+            markers = match["markers"].split()
+            unknown = set(markers) - set(SKIP_MARKERS)
+            assert not unknown, f"unknown recipe marker(s) {unknown} in {name}: known are {sorted(SKIP_MARKERS)}"
+            first_command = next(line for line in match["body"].splitlines() if line and not line.startswith("#"))
+            marks = [pytest.mark.skip(reason=SKIP_MARKERS[marker]) for marker in markers]
+            recipes.append(pytest.param(match["body"], id=f"{name}: {first_command[:60]}", marks=marks))
     return recipes
 
 
@@ -91,19 +93,20 @@ def without_aws_configuration(tmp_path) -> dict:
     return environment
 
 
-def test_the_readme_holds_shell_recipes():
-    assert len(shell_recipes()) >= 4
+def test_the_docs_hold_runnable_shell_recipes():
+    runnable = [recipe for recipe in shell_recipes() if not recipe.marks]
+    assert len(runnable) >= 4
 
 
 @pytest.mark.parametrize("recipe", shell_recipes())
-def test_a_readme_recipe_runs_as_written(recipe, stack, recipe_folder, tmp_path):
+def test_a_doc_recipe_runs_as_written(recipe, stack, recipe_folder, tmp_path):
     script = recipe
-    for name, readme_port in README_PORTS.items():
-        script = script.replace(f"127.0.0.1:{readme_port}", f"127.0.0.1:{stack[name]}")
+    for name, docs_port in DOCS_PORTS.items():
+        script = script.replace(f"127.0.0.1:{docs_port}", f"127.0.0.1:{stack[name]}")
     result = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=recipe_folder,
                             env=without_aws_configuration(tmp_path), capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, (f"{script}\nstdout: {result.stdout}\nstderr: {result.stderr}\n(a recipe that "
-                                    f"needs an AWS account is marked ```sh needs-aws in the README)")
+                                    f"needs an AWS account is marked ```sh needs-aws in the docs)")
     answers = json_values(result.stdout)
     assert answers, f"no JSON answer from\n{script}\nstdout: {result.stdout}\nstderr: {result.stderr}"
     assert not [answer for answer in answers if isinstance(answer, dict) and "error" in answer], result.stdout
