@@ -1,10 +1,12 @@
 """The Markdown docs point at things that exist: every relative link and anchor resolves, and every command-line
-flag, make variable and environment variable they name is one the code reads."""
+flag, make variable and environment variable they name is one the code reads; the API page's headlines are the API's."""
 import re
 import unicodedata
 from pathlib import Path
 
 import pytest
+
+from chalicelib.answers import HEADLINES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DOCS = sorted(path for path in [*PROJECT_ROOT.glob("*.md"), *PROJECT_ROOT.glob("docs/**/*.md"),
@@ -141,3 +143,10 @@ def test_every_environment_variable_the_docs_name_is_read_by_the_code(path, sour
     unread = sorted(name for name in named
                     if not SET_OUTSIDE_THE_PROJECT.match(name) and not re.search(rf"\b{name}\b", sources))
     assert not unread, f"{path.relative_to(PROJECT_ROOT)} names variables no code reads: {unread}"
+
+
+def test_the_api_page_gives_every_certainty_the_headline_the_api_says():
+    text = (PROJECT_ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    table = text[text.index("### How firmly"):text.index("### Errors")]
+    rows = dict(re.findall(r"^\| `([a-z ]+)` \| ([^|]+?) \|", table, re.MULTILINE))
+    assert rows == HEADLINES
