@@ -13,19 +13,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
-from scripts.chalice_project import stage_variable
+from devkit.servers import (LOCAL_ENDPOINT_NAME, PROJECT_ROOT, ServerDidNotStart, chalice_local_command,
+                            model_endpoint_command, start, stop, wait_until_ready)
 from scripts.static_config import render_config_js, with_connect_src
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = PROJECT_ROOT / "static"
-LOCAL_ENDPOINT_NAME = stage_variable(PROJECT_ROOT, "local", "SAGEMAKER_ENDPOINT_NAME")
-"""The endpoint the local stage's API invokes (.chalice/config.json)."""
-STARTUP_TIMEOUT_S = 60
 POLL_S = 0.2
 PORT_VARIABLES = {"ENDPOINT_PORT": 8080, "API_PORT": 8000, "SITE_PORT": 8001, "STORE_PORT": 8002}
 
@@ -70,40 +64,14 @@ def port_taken_reason(host: str, ports: dict[str, int]) -> str | None:
 
 
 def wait_for(url: str, process: subprocess.Popen, name: str, stopping: StopRequest) -> None:
-    """Poll url until our own process answers it; a process that exits while starting is a failure."""
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if stopping.requested:
-            raise Stopped
-        if process.poll() is not None:
-            raise SystemExit(f"{name} exited with status {process.returncode} while starting; see its log above.")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-        except urllib.error.HTTPError:
-            pass
-        except OSError:
-            time.sleep(POLL_S)
-            continue
-        if process.poll() is None:
-            return
-    raise SystemExit(f"{name} did not answer {url} within {STARTUP_TIMEOUT_S} s.")
-
-
-def start(command: list[str], env: dict) -> subprocess.Popen:
-    """Each server gets its own process group: Ctrl-C or a TERM to make's group reaches only us, and we stop them."""
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
-
-
-def stop(process: subprocess.Popen) -> None:
-    """SIGTERM to the server's whole group, SIGKILL after 10 s; returns once the server is reaped."""
+    """Wait until our own process answers url; a stop asked for meanwhile ends the wait, and a server that exits or
+    never answers while starting ends the stack, naming it (its log is on our output)."""
     try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
-    except ProcessLookupError:
-        process.wait()
+        ready = wait_until_ready(url, process, keep_waiting=lambda: not stopping.requested)
+    except ServerDidNotStart as error:
+        raise SystemExit(f"{name} {error}; see its log above.")
+    if not ready:
+        raise Stopped
 
 
 class StaticSiteHandler(SimpleHTTPRequestHandler):
@@ -168,16 +136,14 @@ def main() -> int:
         signal.signal(signal_number, stopping.request)
     processes, site = [], None
     try:
-        endpoint = start([sys.executable, "-m", "poster_model.server", "--host", host,
-                          "--port", str(ports["ENDPOINT_PORT"]), "--endpoint-name", LOCAL_ENDPOINT_NAME], env)
+        endpoint = start(model_endpoint_command(host, ports["ENDPOINT_PORT"]), env)
         processes.append(endpoint)
         wait_for(f"{endpoint_url}/ping", endpoint, "The model endpoint", stopping)
         store = start([sys.executable, "-m", "scripts.local_store", "--host", host, "--port", str(ports["STORE_PORT"])],
                       env)
         processes.append(store)
         wait_for(f"{store_url}/moto-api/", store, "The feedback store", stopping)
-        api = start([sys.executable, "-m", "scripts.chalice_local", "local", "--stage", "local", "--no-autoreload",
-                     "--host", host, "--port", str(ports["API_PORT"])], env)
+        api = start(chalice_local_command(host, ports["API_PORT"]), env)
         processes.append(api)
         wait_for(f"{api_url}/health", api, "The API (chalice local)", stopping)
         site = serve_site(host, ports["SITE_PORT"], api_url)
