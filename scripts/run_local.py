@@ -4,22 +4,19 @@ Ctrl-C or SIGTERM.
 Ports come from ENDPOINT_PORT (8080), API_PORT (8000), SITE_PORT (8001) and STORE_PORT (8002); HOST (127.0.0.1).
 Feedback is kept in LOCAL_STORE_JOURNAL (.local-store/journal.jsonl), so it survives a restart (scripts/local_store.py).
 """
+import contextlib
 import errno
-import functools
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
-from devkit.servers import (LOCAL_ENDPOINT_NAME, PROJECT_ROOT, ServerDidNotStart, chalice_local_command,
-                            model_endpoint_command, start, stop, wait_until_ready)
-from scripts.static_config import render_config_js, with_connect_src
+from devkit.servers import (LOCAL_ENDPOINT_NAME, ServerDidNotStart, chalice_local_command, model_endpoint_command,
+                            start, stop, wait_until_ready)
+from devkit.site_server import STATIC_DIR, published_site, serving
 
-STATIC_DIR = PROJECT_ROOT / "static"
 POLL_S = 0.2
 PORT_VARIABLES = {"ENDPOINT_PORT": 8080, "API_PORT": 8000, "SITE_PORT": 8001, "STORE_PORT": 8002}
 
@@ -74,46 +71,6 @@ def wait_for(url: str, process: subprocess.Popen, name: str, stopping: StopReque
         raise Stopped
 
 
-class StaticSiteHandler(SimpleHTTPRequestHandler):
-    """static/ as it is, plus the config.js that points the page at the local API.
-
-    Explicit types: a module script must be served as JavaScript whatever /etc/mime.types says.
-    """
-    extensions_map = {".html": "text/html", ".css": "text/css", ".js": "text/javascript",
-                      ".png": "image/png", ".svg": "image/svg+xml", ".ico": "image/x-icon"}
-
-    def __init__(self, *args, generated: dict[str, tuple[str, bytes]], **kwargs):
-        self.generated = generated
-        super().__init__(*args, directory=str(STATIC_DIR), **kwargs)
-
-    def do_GET(self):
-        path = self.path.split("?", 1)[0]
-        if path == "/":
-            path = "/index.html"
-        if path not in self.generated:
-            return super().do_GET()
-        content_type, body = self.generated[path]
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Cache-Control", "no-cache")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-
-def serve_site(host: str, port: int, api_url: str) -> ThreadingHTTPServer:
-    """The page as the sync publishes it: config.js for api_url, and a CSP that lets it connect only there."""
-    index_html = with_connect_src((STATIC_DIR / "index.html").read_text(encoding="utf-8"), api_url)
-    generated = {"/config.js": ("text/javascript", render_config_js(api_url).encode()),
-                 "/index.html": ("text/html; charset=utf-8", index_html.encode())}
-    try:
-        server = ThreadingHTTPServer((host, port), functools.partial(StaticSiteHandler, generated=generated))
-    except OSError as error:
-        raise SystemExit(f"error: the page cannot listen on port {port} (SITE_PORT) of {host}: {error.strerror}.")
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
 def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     ports = {variable: int(os.environ.get(variable, default)) for variable, default in PORT_VARIABLES.items()}
@@ -134,7 +91,7 @@ def main() -> int:
     stopping = StopRequest()
     for signal_number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signal_number, stopping.request)
-    processes, site = [], None
+    processes, site = [], contextlib.ExitStack()
     try:
         endpoint = start(model_endpoint_command(host, ports["ENDPOINT_PORT"]), env)
         processes.append(endpoint)
@@ -146,7 +103,11 @@ def main() -> int:
         api = start(chalice_local_command(host, ports["API_PORT"]), env)
         processes.append(api)
         wait_for(f"{api_url}/health", api, "The API (chalice local)", stopping)
-        site = serve_site(host, ports["SITE_PORT"], api_url)
+        try:
+            site.enter_context(serving(published_site(api_url), STATIC_DIR, host, ports["SITE_PORT"]))
+        except OSError as error:
+            raise SystemExit(f"error: the page cannot listen on port {ports['SITE_PORT']} (SITE_PORT) of {host}: "
+                             f"{error.strerror}.")
         print(f"\nModel endpoint: {endpoint_url}/endpoints/{LOCAL_ENDPOINT_NAME}/invocations"
               f"\nAPI:            {api_url}/predict  {api_url}/feedback"
               f"\nFeedback store: {store_url}  (.venv/bin/python scripts/feedback_report.py --stage local)"
@@ -163,9 +124,7 @@ def main() -> int:
     finally:
         for process in reversed(processes):
             stop(process)
-        if site:
-            site.shutdown()
-            site.server_close()
+        site.close()
 
 
 if __name__ == "__main__":
