@@ -144,9 +144,17 @@ def children_peak_mb() -> float:
     return running_children_peak_mb() + resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def running_children_peak_mb() -> float:
+def decode_workers() -> list[int]:
+    """The running children that decode images (chalicelib.decode_ceiling's workers), not the servers a test
+    session keeps running beside them."""
+    return [pid for pid in running_children()
+            if "chalicelib.decode_worker" in proc_file(pid, "cmdline").replace("\0", " ")]
+
+
+def running_children_peak_mb(pids: list[int] | None = None) -> float:
+    """The peaks of the given running children (every running child by default)."""
     running = 0.0
-    for pid in running_children():
+    for pid in running_children() if pids is None else pids:
         for line in proc_file(pid, "status").splitlines():
             if line.startswith("VmHWM:"):
                 running += int(line.split()[1]) / 1024
