@@ -64,6 +64,13 @@ def with_grain(image: Image.Image, seed: int) -> Image.Image:
     return Image.fromarray(np.clip(pixels + noise, 0, 255).astype(np.uint8))
 
 
+def finished(image: Image.Image, draw: ImageDraw.ImageDraw, credits_fill, seed: int) -> Image.Image:
+    """What every poster ends with: the credits, the made-up label on top, then the grain over it all."""
+    credits(draw, credits_fill)
+    made_up_label(draw)
+    return with_grain(image, seed)
+
+
 def night_shift() -> Image.Image:
     """Dark street, a lone figure under a lamp, rain, a red title: what a thriller poster tends to look like."""
     rng = random.Random(1)
@@ -82,9 +89,7 @@ def night_shift() -> Image.Image:
     draw.rectangle([0, 400, WIDTH, HEIGHT], fill=(10, 10, 14))
     centred_text(draw, 34, "NIGHT SHIFT", 40, (200, 20, 30), stroke=(0, 0, 0))
     centred_text(draw, 82, "EVERY CITY KEEPS ONE SECRET", 12, (210, 210, 220))
-    credits(draw, (150, 150, 160))
-    made_up_label(draw)
-    return with_grain(image, seed=1)
+    return finished(image, draw, credits_fill=(150, 150, 160), seed=1)
 
 
 def picnic_party() -> Image.Image:
@@ -103,9 +108,7 @@ def picnic_party() -> Image.Image:
         draw.rectangle([x, 370, x + 20, 390], fill=(220, 40, 40))
     centred_text(draw, 130, "PICNIC PARTY!", 38, (255, 255, 255), stroke=(230, 60, 120))
     centred_text(draw, 176, "THE SANDWICHES HAVE A PLAN", 13, (60, 40, 90))
-    credits(draw, (40, 70, 40))
-    made_up_label(draw)
-    return with_grain(image, seed=2)
+    return finished(image, draw, credits_fill=(40, 70, 40), seed=2)
 
 
 def moon_garden() -> Image.Image:
@@ -127,9 +130,7 @@ def moon_garden() -> Image.Image:
             draw.ellipse([x + dx - 10, 345 - height + dy - 10, x + dx + 10, 345 - height + dy + 10], fill=petal)
         draw.ellipse([x - 8, 345 - height - 8, x + 8, 345 - height + 8], fill=(255, 240, 120))
     centred_text(draw, 26, "MOON GARDEN", 36, (255, 255, 255), stroke=(90, 40, 140))
-    credits(draw, (240, 240, 240))
-    made_up_label(draw)
-    return with_grain(image, seed=3)
+    return finished(image, draw, credits_fill=(240, 240, 240), seed=3)
 
 
 def dead_reckoning() -> Image.Image:
@@ -151,9 +152,7 @@ def dead_reckoning() -> Image.Image:
                  fill=(0, 0, 0))
     centred_text(draw, 40, "DEAD RECKONING", 32, (240, 240, 240), stroke=(0, 0, 0))
     centred_text(draw, 80, "ONE CITY. ONE NIGHT. NO WAY OUT.", 12, (230, 60, 40))
-    credits(draw, (160, 160, 170))
-    made_up_label(draw)
-    return with_grain(image, seed=7)
+    return finished(image, draw, credits_fill=(160, 160, 170), seed=7)
 
 
 def quiet_street() -> Image.Image:
@@ -168,9 +167,7 @@ def quiet_street() -> Image.Image:
     draw.rectangle([188, 265, 207, 310], fill=(20, 20, 25))
     centred_text(draw, 60, "QUIET STREET", 34, (250, 240, 230), stroke=(40, 30, 50))
     centred_text(draw, 104, "SOMEONE IS WATCHING", 13, (250, 240, 230))
-    credits(draw, (220, 220, 220))
-    made_up_label(draw)
-    return with_grain(image, seed=5)
+    return finished(image, draw, credits_fill=(220, 220, 220), seed=5)
 
 
 def quarterly_sales() -> Image.Image:
