@@ -9,11 +9,16 @@ FAMILIES = (("AMX", {"amx_int8"}), ("AVX-512 VNNI", {"avx512_vnni"}), ("AVX-VNNI
 """Best first: the first family whose flags the CPU has is the one MLAS's int8 kernels use."""
 
 
-def cpu_flags(cpuinfo: Path = CPUINFO) -> set[str]:
+def cpuinfo_field(name: str, cpuinfo: Path = CPUINFO) -> str | None:
+    """The first processor's value of a /proc/cpuinfo field; None where there is no such file or field."""
     for line in cpuinfo.read_text().splitlines() if cpuinfo.exists() else ():
-        if line.startswith("flags"):
-            return set(line.split(":", 1)[1].split())
-    return set()
+        if line.startswith(name):
+            return line.split(":", 1)[1]
+    return None
+
+
+def cpu_flags(cpuinfo: Path = CPUINFO) -> set[str]:
+    return set((cpuinfo_field("flags", cpuinfo) or "").split())
 
 
 def int8_instruction_family(flags: set[str] | None = None) -> str:
@@ -22,7 +27,4 @@ def int8_instruction_family(flags: set[str] | None = None) -> str:
 
 
 def cpu_model_name(cpuinfo: Path = CPUINFO) -> str:
-    for line in cpuinfo.read_text().splitlines() if cpuinfo.exists() else ():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
+    return (cpuinfo_field("model name", cpuinfo) or "unknown").strip()
