@@ -94,8 +94,7 @@ class PosterBatches(CalibrationDataReader):
         return None if image is None else {"image": image[np.newaxis]}
 
 
-def quantize_feature_maps(float_path: Path, int8_path: Path, calibration_images: np.ndarray,
-                          reduce_range: bool = REDUCE_RANGE) -> Path:
+def quantize_feature_maps(float_path: Path, int8_path: Path, calibration_images: np.ndarray) -> Path:
     """Static QDQ int8: per-channel int8 weights, uint8 activations, Conv/Clip/Add only, MinMax ranges."""
     prepared = int8_path.with_suffix(".prepared.onnx")
     quant_pre_process(str(float_path), str(prepared), skip_symbolic_shape=True)
@@ -104,6 +103,6 @@ def quantize_feature_maps(float_path: Path, int8_path: Path, calibration_images:
         str(prepared), str(int8_path), PosterBatches(calibration_images), quant_format=QuantFormat.QDQ,
         per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8,
         op_types_to_quantize=["Conv", "Clip", "Add"], nodes_to_exclude=convs[:FLOAT_CONVS_AT_THE_START],
-        calibrate_method=CalibrationMethod.MinMax, reduce_range=reduce_range)
+        calibrate_method=CalibrationMethod.MinMax, reduce_range=REDUCE_RANGE)
     prepared.unlink()
     return int8_path
