@@ -31,12 +31,6 @@ class KindLayer:
     poster_scores: np.ndarray
     """Cross-fitted log-odds of "poster" of every training poster."""
 
-    def probabilities(self, x: np.ndarray) -> np.ndarray:
-        logits = x.astype(np.float64) @ self.weight + self.bias
-        logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        return p / p.sum(axis=1, keepdims=True)
-
 
 def fit_one(x: np.ndarray, kinds: np.ndarray, c: float) -> tuple[np.ndarray, np.ndarray]:
     scaler = StandardScaler().fit(x)
