@@ -8,7 +8,7 @@ from chalice import Chalice, CORSConfig, Response
 
 from chalicelib.answers import parse_endpoint_answer, prediction_answer
 from chalicelib.errors import ApiError, ConfigurationError, InternalError
-from chalicelib.feedback import feedback_record, parse_feedback_request, signed_prediction_id
+from chalicelib.feedback import feedback_record, new_prediction_id, parse_feedback_request
 from chalicelib.feedback_metrics import count_feedback
 from chalicelib.feedback_store import FeedbackUnavailableError, signing_keys, store_feedback
 from chalicelib.image_normalizing import normalize_image
@@ -51,10 +51,9 @@ def predict_answer() -> dict:
     endpoint_answer = parse_endpoint_answer(endpoint_body, len(settings.class_labels))
     answer = prediction_answer(endpoint_answer, settings, parsed.explain)
     try:
-        feedback_settings = load_feedback_settings()
-        if feedback_settings:
-            key = signing_keys.key(feedback_settings.key_parameter)
-            answer["prediction_id"] = signed_prediction_id(answer, parsed.image, feedback_settings, key, time.time())
+        prediction_id = new_prediction_id(answer, parsed.image, time.time())
+        if prediction_id:
+            answer["prediction_id"] = prediction_id
     except (ConfigurationError, FeedbackUnavailableError) as error:  # the answer goes out, without an id
         record.detail = error.detail
     return answer

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 from chalicelib.answers import HARD_TO_TELL, NOT_A_POSTER, NOT_THRILLER, THRILLER
 from chalicelib.errors import ApiError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
+from chalicelib.feedback_store import signing_keys
 from chalicelib.prediction_ids import Prediction, PredictionIdError, prediction_key, sign, verify
 from chalicelib.request_parsing import (JSON_CONTENT_TYPE, decode_base64_payload, json_document, json_type_name,
                                         media_type)
-from chalicelib.settings import FeedbackSettings
+from chalicelib.settings import FeedbackSettings, load_feedback_settings
 from chalicelib.shared_images import without_metadata
 
 ANSWERS = {"yes": True, "no": False, "not sure": None}
@@ -53,6 +54,15 @@ class FeedbackRequest:
 def signed_prediction_id(answer: dict, image: bytes, settings: FeedbackSettings, key: bytes, now: float) -> str:
     return sign(Prediction(settings.model_version, int(now), answer["verdict"], answer["probability"],
                            hashlib.sha256(image).hexdigest()), key)
+
+
+def new_prediction_id(answer: dict, image: bytes, now: float) -> str | None:
+    """The id /predict answers with; None where the stage keeps no feedback. ConfigurationError or
+    FeedbackUnavailableError where it keeps feedback but cannot sign now."""
+    settings = load_feedback_settings()
+    if settings is None:
+        return None
+    return signed_prediction_id(answer, image, settings, signing_keys.key(settings.key_parameter), now)
 
 
 def parse_feedback_request(body: bytes | None, content_type: str | None) -> FeedbackRequest:
