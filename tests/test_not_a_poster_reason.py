@@ -1,4 +1,6 @@
 """The reason an image is answered "not a poster": the part of poster likeness that made it unlike a poster."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -27,10 +29,7 @@ def reference():
     scores = unusualness(*(RNG.permutation(v) for v in (parts.feature_distances, parts.details, parts.flat_shares,
                                                          parts.log_aspects, parts.poster_class_log_probabilities)),
                          parts)
-    poster_log_odds = np.sort(RNG.normal(4.0, 1.0, n))
-    return LikenessReference(*(getattr(parts, name) for name in ("feature_distances", "details", "flat_shares",
-                                                                 "log_aspects", "poster_class_log_probabilities")),
-                             np.sort(scores), poster_log_odds)
+    return replace(parts, scores=np.sort(scores), poster_scores=np.sort(RNG.normal(4.0, 1.0, n)))
 
 
 def reason(reference, batch, distance=None, aspect=POSTER_ASPECT, poster_class=np.log(0.6), kinds=POSTER_KINDS):
