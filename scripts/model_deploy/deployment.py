@@ -86,7 +86,7 @@ def hosting_role(iam, args: argparse.Namespace, app_name: str, account: str, par
         return args.role_arn, False
     if not args.create_role:
         return roles.existing_role(iam, name), False
-    arn, _ = roles.ensure_role(iam, name, partition, region, account)
+    arn = roles.ensure_role(iam, name, partition, region, account)
     roles.put_policy(iam, name, roles.hosting_policy_name(app_name, args.stage),
                      roles.hosting_policy(partition, account, args.bucket, prefix, image))
     return arn, True

@@ -85,8 +85,8 @@ def batch_policy(partition: str, input_bucket: str, input_prefix: str, output_bu
     ]}
 
 
-def ensure_role(iam, name: str, partition: str, region: str, account: str) -> tuple[str, bool]:
-    """Create the role (or keep the one of that name, its trust policy made ours); (ARN, created)."""
+def ensure_role(iam, name: str, partition: str, region: str, account: str) -> str:
+    """Create the role (or keep the one of that name, its trust policy made ours); its ARN."""
     trust = json.dumps(trust_policy(partition, region, account))
     try:
         arn = iam.create_role(
@@ -95,14 +95,14 @@ def ensure_role(iam, name: str, partition: str, region: str, account: str) -> tu
                         "the PyTorch inference image, write its logs.")["Role"]["Arn"]
         say(f"created IAM role {arn}, assumable by sagemaker.amazonaws.com for resources of account {account} in "
             f"{region} only")
-        return arn, True
+        return arn
     except ClientError as error:
         if error_code(error) != "EntityAlreadyExists":
             raise
     iam.update_assume_role_policy(RoleName=name, PolicyDocument=trust)
     arn = iam.get_role(RoleName=name)["Role"]["Arn"]
     say(f"IAM role {arn} already exists")
-    return arn, False
+    return arn
 
 
 def put_policy(iam, role: str, policy_name: str, policy: dict) -> None:
