@@ -39,7 +39,8 @@ class ModelFacts:
 def model_facts(session: onnxruntime.InferenceSession) -> ModelFacts | None:
     """None for a model that answers class probabilities only (an older or someone else's file)."""
     metadata = session.get_modelmeta().custom_metadata_map.get(METADATA_KEY)
-    if metadata is None or not set(ANSWER_OUTPUTS) - {o.name for o in session.get_outputs()} <= {LEARNED_KIND_OUTPUT}:
+    missing = set(ANSWER_OUTPUTS) - {o.name for o in session.get_outputs()}
+    if metadata is None or missing - {LEARNED_KIND_OUTPUT}:
         return None
     facts = json.loads(metadata)
     return ModelFacts(tuple(facts["genres"]), float(facts["base_rate"]), tuple(facts["hard_to_tell_band"]),
