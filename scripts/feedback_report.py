@@ -188,13 +188,12 @@ def run(args: argparse.Namespace) -> None:
     if args.stage != LOCAL_STAGE:
         report(boto3.session.Session(), settings, args.stage, args.export, args.region)
         return
-    from scripts.local_store import REGION, open_journal
+    from scripts.local_store import REGION, local_session, open_journal
 
     if not args.journal.exists():
         raise FeedbackStoreError(f"No local feedback yet: {args.journal} does not exist (make run keeps it there).")
     with open_journal(args.journal) as url:
-        session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION)
-        report(session, settings, args.stage, args.export, REGION, url)
+        report(local_session(), settings, args.stage, args.export, REGION, url)
 
 
 def main(argv: list[str] | None = None) -> int:

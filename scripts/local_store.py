@@ -29,6 +29,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
+from chalicelib.settings import FeedbackSettings
 from scripts.feedback_store import ensure_bucket, ensure_key, ensure_table, stage_feedback_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -143,6 +144,19 @@ def expired(entry: dict, retention_s: float, now: float) -> bool:
     return is_object and now - entry["at"] > retention_s
 
 
+def local_session() -> boto3.session.Session:
+    """A session for the local store: it checks no credentials, but boto3 signs every call with some."""
+    return boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION)
+
+
+def replayed_store(journal: Path, settings: FeedbackSettings, keeps_writes: bool = True) -> JournalledStore:
+    """A fresh store holding what the journal holds within the stage's retention."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    store = JournalledStore(journal, keeps_writes)
+    store.replay(settings.retention_days * 86400, time.time())
+    return store
+
+
 def serve(store: JournalledStore, host: str, port: int):
     server = make_server(host, port, store, threaded=True, request_handler=MotoRequestHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -153,12 +167,10 @@ def start_store(host: str, port: int, journal: Path):
     """Replay the journal, make the stage's table, bucket and key, then serve on host:port in a thread; returns
     (server, url). The port answers only once all of that is done, so whoever waits for it finds the store ready."""
     journal.parent.mkdir(parents=True, exist_ok=True)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     settings = stage_feedback_settings(PROJECT_ROOT, STAGE)
-    store = JournalledStore(journal)
-    store.replay(settings.retention_days * 86400, time.time())
+    store = replayed_store(journal, settings)
     setup_server, setup_url = serve(store, "127.0.0.1", 0)
-    session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION)
+    session = local_session()
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             ensure_table(session.client("dynamodb", endpoint_url=setup_url), settings)
@@ -172,10 +184,7 @@ def start_store(host: str, port: int, journal: Path):
 @contextlib.contextmanager
 def open_journal(journal: Path):
     """What the journal holds, served read-only on a free loopback port until the block ends; yields the URL."""
-    settings = stage_feedback_settings(PROJECT_ROOT, STAGE)
-    store = JournalledStore(journal, keeps_writes=False)
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    store.replay(settings.retention_days * 86400, time.time())
+    store = replayed_store(journal, stage_feedback_settings(PROJECT_ROOT, STAGE), keeps_writes=False)
     server, url = serve(store, "127.0.0.1", 0)
     try:
         yield url
