@@ -11,6 +11,8 @@ from chalicelib.errors import ModelFailedError
 from chalicelib.settings import Settings
 
 THRILLER, HARD_TO_TELL, NOT_THRILLER, NOT_A_POSTER = "thriller/crime", "hard to tell", "not thriller", "not a poster"
+DECIDED = {THRILLER: True, NOT_THRILLER: False}
+"""The verdicts that say yes or no (is_thriller); "hard to tell" and "not a poster" decide nothing."""
 HEADLINES = {
     "very likely": "Very likely a thriller/crime film",
     "likely": "Likely a thriller/crime film",
@@ -187,7 +189,7 @@ def message_for(certainty: str, probability_of_thriller: float, base_rate: float
 
 def decision_fields(verdict: str) -> dict:
     """label and is_thriller follow the verdict: a decision only where the verdict decides, else null."""
-    decided = {THRILLER: True, NOT_THRILLER: False}.get(verdict)
+    decided = DECIDED.get(verdict)
     return {"label": verdict if decided is not None else None, "is_thriller": decided}
 
 

@@ -9,7 +9,7 @@ kept without its metadata (chalicelib/shared_images.py).
 import hashlib
 from dataclasses import dataclass
 
-from chalicelib.answers import HARD_TO_TELL, NOT_A_POSTER, NOT_THRILLER, THRILLER
+from chalicelib.answers import DECIDED, HARD_TO_TELL, NOT_A_POSTER, NOT_THRILLER, THRILLER
 from chalicelib.errors import ApiError, BadRequestError, PayloadTooLargeError, UnsupportedMediaTypeError
 from chalicelib.feedback_store import signing_keys
 from chalicelib.prediction_ids import Prediction, PredictionIdError, prediction_key, sign, verify
@@ -24,8 +24,6 @@ MAX_BODY_BYTES = 100_000
 """A 60 KiB image in base64 is 82 KB; the rest of the body is a few hundred bytes."""
 IMAGE_TYPES = {b"\xff\xd8": ("image/jpeg", "jpg"), b"\x89PNG\r\n\x1a\n": ("image/png", "png")}
 AGREES, DISAGREES, NOT_SURE, NO_DECISION = "agrees", "disagrees", "not sure", "no decision"
-DECIDED = {THRILLER: True, NOT_THRILLER: False}
-"""The verdicts that say yes or no; "hard to tell" and "not a poster" decide nothing a visitor can agree with."""
 VERDICTS = (THRILLER, HARD_TO_TELL, NOT_THRILLER, NOT_A_POSTER)
 RECORD_ATTRIBUTES = ("prediction", "model_version", "predicted_at", "verdict", "probability", "image_sha256", "answer",
                      "agreement", "answered_at", "expires_at", "image_key", "image_type")
