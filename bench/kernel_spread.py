@@ -46,6 +46,13 @@ def largest_differences(first: dict, second: dict) -> dict[str, float]:
             for name in ANSWER_OUTPUTS}
 
 
+def compared(paths: dict[str, PosterClassifier], images: np.ndarray, label: str,
+             float_outputs: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
+    """Each path's largest differences from the QDQ-in-float outputs on these images, as table rows."""
+    return {f"{comparison}, {label}": largest_differences(run(classifier, images), float_outputs)
+            for comparison, classifier in paths.items()}
+
+
 def moved_one_ulp(model: Path, copy: Path, seed: int = 0) -> Path:
     """The model with every float weight tensor of the backbone (biases and the float convs) multiplied by
     1 + N(0, ULP_SCALE)."""
@@ -82,30 +89,23 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         moved = PosterClassifier(moved_one_ulp(args.model, Path(scratch) / "moved.onnx"), qdq_in_float=True)
     print(f"CPU: {cpu_model_name()}; int8 instruction family: {int8_instruction_family()}")
-    names = [name for name, _ in reference_image_bytes()]
+    paths = {"optimised - qdq_in_float": optimised, "float 1 thread - float": one_thread,
+             "float 1 ulp - float": moved}
+    references = reference_image_bytes()
+    names = [name for name, _ in references]
     generated = np.concatenate([image_bytes_to_input(data, optimised.height, optimised.width)
-                                for _, data in reference_image_bytes()])
+                                for _, data in references])
     float_generated = run(qdq_in_float, generated)
     recorded = {record["name"]: record for record in
                 json.loads((args.model.parent / "reference_outputs.json").read_text())["images"]}
-    rows = {"optimised - qdq_in_float, reference images": largest_differences(run(optimised, generated),
-                                                                               float_generated),
-            "float 1 thread - float, reference images": largest_differences(run(one_thread, generated),
-                                                                            float_generated),
-            "float 1 ulp - float, reference images": largest_differences(run(moved, generated), float_generated)}
+    rows = compared(paths, generated, "reference images", float_generated)
     if set(recorded) == set(names):
         rows["recorded - qdq_in_float, reference images"] = largest_differences(
             {output: np.array([recorded[name][output] for name in names]) for output in ANSWER_OUTPUTS},
             float_generated)
     posters = validation_posters(args.posters, optimised.height, optimised.width)
     if posters is not None:
-        float_posters = run(qdq_in_float, posters)
-        rows[f"optimised - qdq_in_float, {len(posters)} validation posters"] = largest_differences(
-            run(optimised, posters), float_posters)
-        rows[f"float 1 thread - float, {len(posters)} validation posters"] = largest_differences(
-            run(one_thread, posters), float_posters)
-        rows[f"float 1 ulp - float, {len(posters)} validation posters"] = largest_differences(
-            run(moved, posters), float_posters)
+        rows |= compared(paths, posters, f"{len(posters)} validation posters", run(qdq_in_float, posters))
     print(f"{'largest |difference|':48s}" + "".join(f"{name[:14]:>16s}" for name in ANSWER_OUTPUTS))
     for label, differences in rows.items():
         print(f"{label:48s}" + "".join(f"{differences[name]:16.6f}" for name in ANSWER_OUTPUTS))
