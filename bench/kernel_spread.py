@@ -29,16 +29,11 @@ from poster_model.cpu import cpu_model_name, int8_instruction_family  # noqa: E4
 from poster_model.predictor import ANSWER_OUTPUTS, DEFAULT_MODEL_PATH, PosterClassifier  # noqa: E402
 from poster_model.preprocess import image_bytes_to_input  # noqa: E402
 from poster_training.data.reference_images import reference_image_bytes  # noqa: E402
+from poster_training.evaluation import run_model  # noqa: E402
 
 SHARED_POSTERS = PROJECT_ROOT.parent / "shared" / "posters"
-BATCH = 16
 ULP_SCALE = 1e-7
 """float32's unit in the last place is 1.19e-7 of a value."""
-
-
-def run(classifier: PosterClassifier, images: np.ndarray) -> dict[str, np.ndarray]:
-    parts = [classifier.outputs(images[start:start + BATCH]) for start in range(0, len(images), BATCH)]
-    return {name: np.concatenate([part[name] for part in parts]) for name in ANSWER_OUTPUTS}
 
 
 def largest_differences(first: dict, second: dict) -> dict[str, float]:
@@ -49,7 +44,7 @@ def largest_differences(first: dict, second: dict) -> dict[str, float]:
 def compared(paths: dict[str, PosterClassifier], images: np.ndarray, label: str,
              float_outputs: dict[str, np.ndarray]) -> dict[str, dict[str, float]]:
     """Each path's largest differences from the QDQ-in-float outputs on these images, as table rows."""
-    return {f"{comparison}, {label}": largest_differences(run(classifier, images), float_outputs)
+    return {f"{comparison}, {label}": largest_differences(run_model(classifier.session, images), float_outputs)
             for comparison, classifier in paths.items()}
 
 
@@ -95,7 +90,7 @@ def main(argv=None) -> int:
     names = [name for name, _ in references]
     generated = np.concatenate([image_bytes_to_input(data, optimised.height, optimised.width)
                                 for _, data in references])
-    float_generated = run(qdq_in_float, generated)
+    float_generated = run_model(qdq_in_float.session, generated)
     recorded = {record["name"]: record for record in
                 json.loads((args.model.parent / "reference_outputs.json").read_text())["images"]}
     rows = compared(paths, generated, "reference images", float_generated)
@@ -105,7 +100,7 @@ def main(argv=None) -> int:
             float_generated)
     posters = validation_posters(args.posters, optimised.height, optimised.width)
     if posters is not None:
-        rows |= compared(paths, posters, f"{len(posters)} validation posters", run(qdq_in_float, posters))
+        rows |= compared(paths, posters, f"{len(posters)} validation posters", run_model(qdq_in_float.session, posters))
     print(f"{'largest |difference|':48s}" + "".join(f"{name[:14]:>16s}" for name in ANSWER_OUTPUTS))
     for label, differences in rows.items():
         print(f"{label:48s}" + "".join(f"{differences[name]:16.6f}" for name in ANSWER_OUTPUTS))
