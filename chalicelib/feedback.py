@@ -16,13 +16,13 @@ from chalicelib.prediction_ids import Prediction, PredictionIdError, prediction_
 from chalicelib.request_parsing import (JSON_CONTENT_TYPE, decode_base64_payload, json_document, json_type_name,
                                         media_type)
 from chalicelib.settings import FeedbackSettings, load_feedback_settings
-from chalicelib.shared_images import without_metadata
+from chalicelib.shared_images import JPEG_START, PNG_SIGNATURE, without_metadata
 
 ANSWERS = {"yes": True, "no": False, "not sure": None}
 FIELDS = ("prediction_id", "answer", "share_image", "image")
 MAX_BODY_BYTES = 100_000
 """A 60 KiB image in base64 is 82 KB; the rest of the body is a few hundred bytes."""
-IMAGE_TYPES = {b"\xff\xd8": ("image/jpeg", "jpg"), b"\x89PNG\r\n\x1a\n": ("image/png", "png")}
+IMAGE_TYPES = {JPEG_START: ("image/jpeg", "jpg"), PNG_SIGNATURE: ("image/png", "png")}
 AGREES, DISAGREES, NOT_SURE, NO_DECISION = "agrees", "disagrees", "not sure", "no decision"
 VERDICTS = (THRILLER, HARD_TO_TELL, NOT_THRILLER, NOT_A_POSTER)
 RECORD_ATTRIBUTES = ("prediction", "model_version", "predicted_at", "verdict", "probability", "image_sha256", "answer",
