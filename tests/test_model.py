@@ -60,9 +60,26 @@ def float_path():
 
 
 @pytest.fixture(scope="module")
-def generated_batch(classifier):
+def reference_images():
+    """The generated reference images, (name, bytes) each, made once."""
+    return reference_image_bytes()
+
+
+@pytest.fixture(scope="module")
+def reference_names(reference_images):
+    return [name for name, _ in reference_images]
+
+
+@pytest.fixture(scope="module")
+def prepared_references(classifier, reference_images):
+    """Each reference image's (name, model input, log aspect), as the endpoint prepares it."""
+    return [(name, *prepare_image(data, classifier.height, classifier.width)) for name, data in reference_images]
+
+
+@pytest.fixture(scope="module")
+def generated_batch(classifier, reference_images):
     return np.concatenate([image_bytes_to_input(data, classifier.height, classifier.width)
-                           for _, data in reference_image_bytes()])
+                           for _, data in reference_images])
 
 
 @pytest.fixture(scope="module")
@@ -122,10 +139,9 @@ def test_the_references_were_recorded_from_this_file():
         DEFAULT_MODEL_PATH.read_bytes()).hexdigest()
 
 
-def test_answers_match_those_recorded_when_the_file_was_built(references, float_outputs):
-    names = [name for name, _ in reference_image_bytes()]
-    assert set(names) == set(references)
-    for index, name in enumerate(names):
+def test_answers_match_those_recorded_when_the_file_was_built(references, reference_names, float_outputs):
+    assert set(reference_names) == set(references)
+    for index, name in enumerate(reference_names):
         for output, values in float_outputs.items():
             np.testing.assert_allclose(values[index], references[name][output], atol=FLOAT_PATH_TOLERANCE[output],
                                        err_msg=f"{output} of generated image {name!r}")
@@ -158,14 +174,13 @@ def moved_the_worst_way(outputs: dict, index: int, sign: int) -> dict:
             "kind_probabilities": np.concatenate([[poster], others])[np.newaxis]}
 
 
-def robust_verdicts(classifier, outputs: dict) -> dict[str, object]:
+def robust_verdicts(classifier, prepared_references: list, outputs: dict) -> dict[str, object]:
     """For each reference image, the two parts of its verdict that no kernel path within KERNEL_PATH_TOLERANCE
     can change: whether it looks like a poster (poster likeness on the same side of the threshold with its
     parts moved that far both worst ways), and the thriller verdict it would get as a poster (its probability at
     least that far from the band's edges)."""
     facts, verdicts = classifier.facts, {}
-    for index, (name, data) in enumerate(reference_image_bytes()):
-        batch, log_aspect = prepare_image(data, classifier.height, classifier.width)
+    for index, (name, batch, log_aspect) in enumerate(prepared_references):
         flags = {bool(poster_likeness(moved_the_worst_way(outputs, index, sign), batch, log_aspect,
                                       facts.likeness_reference)[0] >= facts.poster_likeness_threshold)
                  for sign in (-1, 1)}
@@ -179,15 +194,14 @@ def robust_verdicts(classifier, outputs: dict) -> dict[str, object]:
 
 
 def test_verdicts_on_the_reference_images_match_the_recorded_ones_on_both_kernel_paths(
-        classifier, references, outputs, float_outputs):
+        classifier, references, reference_names, prepared_references, outputs, float_outputs):
     """Measured on the shipped file: all 14 verdict parts of the 7 reference images are far enough from every
     edge to compare; at least 10 must be."""
-    names = [name for name, _ in reference_image_bytes()]
-    recorded = robust_verdicts(classifier, {output: np.array([references[name][output] for name in names])
-                                            for output in ANSWER_OUTPUTS})
+    recorded = robust_verdicts(classifier, prepared_references, {
+        output: np.array([references[name][output] for name in reference_names]) for output in ANSWER_OUTPUTS})
     assert len(recorded) >= 10, recorded
     for path_outputs in (outputs, float_outputs):
-        answered = robust_verdicts(classifier, path_outputs)
+        answered = robust_verdicts(classifier, prepared_references, path_outputs)
         assert {part: answered.get(part) for part in recorded} == recorded
 
 
@@ -221,8 +235,8 @@ def test_batch_answers_equal_single_image_answers(classifier, generated_batch, o
             np.testing.assert_allclose(values[0], batch[name][index], atol=1e-4, err_msg=name)
 
 
-def test_the_answer_lists_every_genre_most_likely_first(classifier):
-    _, data = reference_image_bytes()[2]
+def test_the_answer_lists_every_genre_most_likely_first(classifier, reference_images):
+    _, data = reference_images[2]
     genres = classifier.answer_bytes(data)["genres"]
     assert sorted(g["genre"] for g in genres) == sorted(classifier.facts.genres)
     probabilities = [g["probability"] for g in genres]
