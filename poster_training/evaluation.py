@@ -9,7 +9,7 @@ from sklearn.metrics import balanced_accuracy_score, confusion_matrix, roc_auc_s
 
 from poster_model.preprocess import InvalidImageError
 from poster_training.band import decisive_figures
-from poster_training.negatives import upright_rgb
+from poster_training.negatives import trusted_rgb
 from poster_training.calibration import brier, expected_calibration_error, log_loss
 
 DELETED_CELLS = 12
@@ -72,7 +72,7 @@ def non_poster_figures(classifier, images: list[tuple[str, bytes]]) -> dict:
 
 def as_the_page_sends(data: bytes) -> bytes:
     """The page scales a picture to at most PAGE_SIDE pixels and sends a JPEG (static/poster-worker.js)."""
-    image = upright_rgb(data)
+    image = trusted_rgb(data)
     image.thumbnail((PAGE_SIDE, PAGE_SIDE), Image.BILINEAR)
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=85)

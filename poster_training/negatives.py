@@ -111,7 +111,7 @@ def held_out_images() -> list[NonPoster]:
     return list(found.values())
 
 
-def upright_rgb(data: bytes) -> Image.Image:
+def trusted_rgb(data: bytes) -> Image.Image:
     """Trusted files of known packages, decoded without the endpoint's per-request time budget (a 5120 x 2880
     wallpaper takes longer than a request may) and without its draft shrink, so crops keep their detail."""
     with Image.open(io.BytesIO(data)) as opened:
@@ -138,7 +138,7 @@ def training_inputs(images: list[NonPoster], height: int, width: int, seed: int
     rng = np.random.default_rng(seed)
     pixels, rows = [], []
     for image in images:
-        decoded = upright_rgb(image.data)
+        decoded = trusted_rgb(image.data)
         variants = [decoded] + (poster_shaped_crops(decoded, rng, CROPS_PER_PICTURE)
                                 if not image.source.startswith("drawn") else [])
         for variant in variants:
