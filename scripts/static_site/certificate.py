@@ -2,11 +2,9 @@
 import hashlib
 import time
 
-from scripts.aws_contract import CLOUDFRONT_CERTIFICATE_REGION
 from scripts.static_site import dns
 from scripts.static_site.errors import SyncError
 
-CERTIFICATE_REGION = CLOUDFRONT_CERTIFICATE_REGION
 POLL_S = 10.0
 FAILED_STATUSES = frozenset({"FAILED", "VALIDATION_TIMED_OUT", "REVOKED", "EXPIRED", "INACTIVE"})
 

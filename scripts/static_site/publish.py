@@ -10,6 +10,7 @@ from urllib.parse import urlparse
 
 import boto3
 
+from scripts.aws_contract import CLOUDFRONT_CERTIFICATE_REGION
 from scripts.chalice_project import (ChaliceProjectError, deployed_rest_api, placeholder_origin_problem,
                                      stage_variable)
 from scripts.static_site import bucket as buckets
@@ -191,11 +192,11 @@ def publish_behind_cloudfront(args: argparse.Namespace, session: boto3.session.S
         buckets.make_private(s3, state)
     certificate_arn = None
     if target.domain:
-        acm = session.client("acm", region_name=certificate.CERTIFICATE_REGION)
+        acm = session.client("acm", region_name=CLOUDFRONT_CERTIFICATE_REGION)
         if target.dry_run:
             certificate_arn = certificate.find_certificate(acm, target.domain)
             print(f"use ACM certificate {certificate_arn}" if certificate_arn else
-                  f"would request ACM certificate for {target.domain} in {certificate.CERTIFICATE_REGION}, "
+                  f"would request ACM certificate for {target.domain} in {CLOUDFRONT_CERTIFICATE_REGION}, "
                   f"validated by DNS in zone {target.zone_id}")
         else:
             certificate_arn = certificate.issued_certificate(acm, route53, target.zone_id, target.domain,
