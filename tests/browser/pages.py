@@ -4,6 +4,8 @@ import base64
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from chalicelib.answers import HEADLINES
+
 ASK_BUTTON_NAME = "Ask again"
 LOOKS = {
     "desktop-light": {"viewport": {"width": 1280, "height": 800}, "color_scheme": "light"},
@@ -14,19 +16,10 @@ LOOKS = {
                    "is_mobile": True, "has_touch": True},
 }
 """Browser context options for each viewport and colour scheme the page must work in."""
-HEADLINES = {
-    "very likely": "Very likely a thriller/crime film",
-    "likely": "Likely a thriller/crime film",
-    "leans": "Leans towards thriller/crime",
-    "hard to tell": "Hard to tell from this poster",
-    "unlikely": "Unlikely to be a thriller/crime film",
-    "very unlikely": "Very unlikely to be a thriller/crime film",
-    "not a poster": "This does not look like a movie poster",
-}
-"""The heading the page shows for each step of the API's `certainty` (docs/api.md's table)."""
 HEADINGS = {"thriller/crime": HEADLINES["likely"], "hard to tell": HEADLINES["hard to tell"],
             "not thriller": HEADLINES["unlikely"], "not a poster": HEADLINES["not a poster"]}
-"""The heading for each of endpoint_answers.VERDICT_ANSWERS (62 %, 33 %, 8 % and not a poster)."""
+"""The heading for each of endpoint_answers.VERDICT_ANSWERS (62 %, 33 %, 8 % and not a poster), in the words of the
+API's HEADLINES (which tests/test_docs.py holds to docs/api.md's table): the page says what the API says."""
 _axe = Axe()
 
 
