@@ -30,10 +30,9 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from devkit.interpreters import NO_PIP_CONFIGURATION, interpreter  # noqa: E402
 from poster_model.predictor import DEFAULT_MODEL_PATH  # noqa: E402
-from scripts.aws_contract import API_GATEWAY_INTEGRATION_TIMEOUT_S  # noqa: E402
-from scripts.chalice_project import stage_variable  # noqa: E402
 from scripts.model_deploy import images, wheelhouse  # noqa: E402
 from scripts.model_deploy.archive import build_model_archive  # noqa: E402
+from scripts.model_deploy.deployment import stage_gives_up_after_s  # noqa: E402
 
 FIRST_ANSWER = ("import json, sys, time; started = time.perf_counter(); import inference; "
                 "model = inference.model_fn(sys.argv[1]); loaded = time.perf_counter(); "
@@ -114,8 +113,7 @@ def main() -> None:
             table.append(row)
             print(row, flush=True)
     before, after = table[0]["total (s)"], table[1]["total (s)"]
-    read_timeout = float(stage_variable(PROJECT_ROOT, args.stage, "SAGEMAKER_READ_TIMEOUT") or 8)
-    gives_up = min(read_timeout, API_GATEWAY_INTEGRATION_TIMEOUT_S)
+    gives_up = stage_gives_up_after_s(args.stage)
     print("RESULT " + json.dumps({
         "benchmark": "container_start",
         "summary": f"install + model load + first answer on Python {image.python}, {cpus} CPUs: {before} s from the "

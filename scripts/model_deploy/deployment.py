@@ -56,13 +56,18 @@ def model_spec(role_arn: str, image: str, model_url: str, region: str) -> dict:
     }
 
 
+def stage_gives_up_after_s(stage: str) -> float:
+    """How long the stage's API waits for the endpoint: its read timeout, cut short by API Gateway's own."""
+    read_timeout = float(stage_variable(PROJECT_ROOT, stage, "SAGEMAKER_READ_TIMEOUT") or 8)
+    return min(read_timeout, API_GATEWAY_INTEGRATION_TIMEOUT_S)
+
+
 def cold_start_notice(stage: str, args: argparse.Namespace) -> str | None:
     """What the first visitor after an idle spell sees on a serverless endpoint without provisioned concurrency:
     the stage gives up (its read timeout, then API Gateway's 29 s) before a cold start may be over."""
     if not args.serverless or args.provisioned_concurrency:
         return None
-    read_timeout = float(stage_variable(PROJECT_ROOT, stage, "SAGEMAKER_READ_TIMEOUT") or 8)
-    gives_up = min(read_timeout, API_GATEWAY_INTEGRATION_TIMEOUT_S)
+    gives_up = stage_gives_up_after_s(stage)
     return (f"note: serverless without provisioned concurrency: the first request after the endpoint idles waits for "
             f"a cold start (up to about {SERVERLESS_COLD_START_SECONDS} s), but stage {stage} gives up after "
             f"{gives_up:g} s, so that visitor gets an error (503 or 504) and the next request, once the container is "
