@@ -19,7 +19,7 @@ const SCORE_HEADLINES = {
   "thriller/crime": "Leans towards thriller/crime",
   "not thriller": "Leans away from thriller/crime",
 };
-export const VERDICT_TONES = {
+const VERDICT_TONES = {
   "thriller/crime": "thriller", "hard to tell": "hard-to-tell", "not thriller": "not-thriller",
   "not a poster": "not-a-poster",
 };
@@ -33,10 +33,10 @@ const REASON_WORDS = {
 };
 const UNKNOWN_REASON_WORDS = "it is unlike the posters the model learned from";
 
-export const outOf100 = (probability) => Math.round(probability * 100);
-export const percentOf = (probability) => `${outOf100(probability)}%`;
+const outOf100 = (probability) => Math.round(probability * 100);
+const percentOf = (probability) => `${outOf100(probability)}%`;
 
-export function isProbability(value) {
+function isProbability(value) {
   return Number.isFinite(value) && value >= 0 && value <= 1;
 }
 
@@ -63,7 +63,7 @@ function baseRateInWords(baseRate) {
   return oneIn >= 2 ? `about 1 film in ${oneIn} is one` : `${percentOf(baseRate)} of films are`;
 }
 
-export function reasonInWords(reason) {
+function reasonInWords(reason) {
   return typeof reason === "string" ? REASON_WORDS[reason] || UNKNOWN_REASON_WORDS : null;
 }
 

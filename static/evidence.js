@@ -6,7 +6,7 @@ const MARKED_SHARE = 0.35; // a region is marked when its push is at least this 
 const CELL_PIXELS = 32; // the canvas is drawn this sharp per grid cell, then stretched over the poster
 const FILL_OPACITY = { least: 0.2, most: 0.75 };
 // The colours of styles.css --towards and --away (the legend's bar).
-export const COLOURS = { towards: [255, 45, 150], away: [40, 200, 255] };
+const COLOURS = { towards: [255, 45, 150], away: [40, 200, 255] };
 
 export function isEvidence(grid) {
   return Boolean(grid) && Number.isInteger(grid.rows) && Number.isInteger(grid.columns) && grid.rows > 0

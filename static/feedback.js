@@ -3,10 +3,10 @@
 // app.js calls offerFeedback each time it shows an answer; what each prediction got is remembered for the visit,
 // so an answer shown again from the history says "Thank you" instead of asking twice.
 
-export const QUESTION = "Is this movie a thriller or crime film?";
-export const SHARE_LABEL = "Share this poster image to help improve the model";
+const QUESTION = "Is this movie a thriller or crime film?";
+const SHARE_LABEL = "Share this poster image to help improve the model";
 // docs/operations.md, "Learning from visitors": FEEDBACK_RETENTION_DAYS is 180.
-export const PRIVACY_LINE = "We keep your answer and what the model said for 180 days, never who you are; "
+const PRIVACY_LINE = "We keep your answer and what the model said for 180 days, never who you are; "
   + "the poster image only if you tick the box.";
 const ANSWERS = [["yes", "Yes"], ["no", "No"], ["not sure", "Not sure"]];
 const THANKS = "Thank you: your answer was kept.";
