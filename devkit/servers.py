@@ -105,6 +105,12 @@ def chalice_local_command(host: str, port: int) -> list[str]:
             "--no-autoreload", "--host", host, "--port", str(port)]
 
 
+def local_store_command(host: str, port: int, journal: Path | None = None) -> list[str]:
+    """make run's feedback store (scripts/local_store.py); its journal LOCAL_STORE_JOURNAL's unless given."""
+    return [str(VENV_BIN / "python"), "-m", "scripts.local_store", "--host", host, "--port", str(port),
+            *(["--journal", str(journal)] if journal else [])]
+
+
 def unpack_model_archive(data: bytes, model_dir: Path) -> Path:
     """model.tar.gz's bytes unpacked into model_dir as SageMaker unpacks them into /opt/ml/model."""
     with tarfile.open(fileobj=io.BytesIO(data)) as archive:

@@ -13,8 +13,8 @@ import subprocess
 import sys
 import time
 
-from devkit.servers import (LOCAL_ENDPOINT_NAME, ServerDidNotStart, chalice_local_command, model_endpoint_command,
-                            start, stop, wait_until_ready)
+from devkit.servers import (LOCAL_ENDPOINT_NAME, ServerDidNotStart, chalice_local_command, local_store_command,
+                            model_endpoint_command, start, stop, wait_until_ready)
 from devkit.site_server import STATIC_DIR, published_site, serving
 
 POLL_S = 0.2
@@ -96,8 +96,7 @@ def main() -> int:
         endpoint = start(model_endpoint_command(host, ports["ENDPOINT_PORT"]), env)
         processes.append(endpoint)
         wait_for(f"{endpoint_url}/ping", endpoint, "The model endpoint", stopping)
-        store = start([sys.executable, "-m", "scripts.local_store", "--host", host, "--port", str(ports["STORE_PORT"])],
-                      env)
+        store = start(local_store_command(host, ports["STORE_PORT"]), env)
         processes.append(store)
         wait_for(f"{store_url}/moto-api/", store, "The feedback store", stopping)
         api = start(chalice_local_command(host, ports["API_PORT"]), env)

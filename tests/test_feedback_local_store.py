@@ -5,23 +5,23 @@ import subprocess
 import sys
 import time
 
-import boto3
 import pytest
 
 from chalicelib.settings import load_feedback_settings
-from devkit.servers import free_port, running_process, stage_environment
+from devkit.servers import free_port, local_store_command, running_process, stage_environment
+from scripts.local_store import local_session
 
 LOCAL = load_feedback_settings(stage_environment("local"))
 
 
 def running_store(journal):
     port = free_port()
-    return running_process([sys.executable, "-m", "scripts.local_store", "--port", str(port), "--journal",
-                            str(journal)], f"http://127.0.0.1:{port}/moto-api/"), f"http://127.0.0.1:{port}"
+    return (running_process(local_store_command("127.0.0.1", port, journal), f"http://127.0.0.1:{port}/moto-api/"),
+            f"http://127.0.0.1:{port}")
 
 
 def clients(url):
-    session = boto3.session.Session(aws_access_key_id="local", aws_secret_access_key="local", region_name="us-east-1")
+    session = local_session()
     return {service: session.client(service, endpoint_url=url) for service in ("dynamodb", "s3", "ssm")}
 
 
