@@ -507,3 +507,5 @@ evidenceToggle.addEventListener("click", () => {
 acceptDrags();
 
 if (!apiUrl) showError(NOT_CONFIGURED);
+// Every control is wired: the page's modules arrive by `await import()`, which the load event does not wait for.
+document.documentElement.dataset.ready = "true";

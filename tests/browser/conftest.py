@@ -16,6 +16,7 @@ from devkit.servers import PROJECT_ROOT, free_port, running_chalice_local, runni
 from devkit.site_server import CHROMIUM, CHROMIUM_ARGS, STATIC_DIR, QuietHandler, serving, serving_site
 from scripts.static_config import render_config_js
 from scripts.static_site.site_files import collect_site_files
+from tests.browser.pages import waiting_for_the_app
 
 ARTIFACTS_DIR = Path(os.environ.get("BROWSER_TEST_ARTIFACTS", PROJECT_ROOT / "tests" / "artifacts"))
 EXPECT_TIMEOUT_MS = 20_000  # the model answers in well under a second; this only bounds a hung test
@@ -117,7 +118,7 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1024, "height": 900})
-    page = context.new_page()
+    page = waiting_for_the_app(context.new_page())
     page.set_default_timeout(EXPECT_TIMEOUT_MS)
     yield page
     context.close()

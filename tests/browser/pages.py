@@ -31,9 +31,27 @@ def ask_button(page):
     return page.get_by_role("button", name=ASK_BUTTON_NAME)
 
 
+APP_WIRED = "html[data-ready='true'], html:not(:has(script[src*='app.js']))"
+"""A selector, not a script: the page's CSP allows no evaluated strings."""
+
+
+def waiting_for_the_app(page):
+    """page.goto also waits until app.js has wired every control (html[data-ready]): its modules arrive by
+    `await import()`, which the load event does not wait for, so a drop or click right after goto could beat them."""
+    goto = page.goto
+
+    def goto_and_wait(url, **options):
+        response = goto(url, **options)
+        page.wait_for_selector(APP_WIRED, state="attached")
+        return response
+
+    page.goto = goto_and_wait
+    return page
+
+
 def a_page_with(browser, look: str):
     context = browser.new_context(**LOOKS[look])
-    return context, context.new_page()
+    return context, waiting_for_the_app(context.new_page())
 
 
 def poster_ready(page):
